@@ -1,0 +1,16 @@
+DROP TABLE api_keys;
+DROP TABLE agreements;
+DROP TABLE customer_consumer_groups;
+DROP TABLE customers;
+DROP TABLE offering_service_levels;
+DROP TABLE offering_elements;
+DROP TABLE offering_consumer_groups;
+DROP TABLE offering_services;
+DROP TABLE offerings;
+DROP TABLE consumer_groups;
+DROP TABLE service_products;
+DROP TABLE service_outcomes;
+DROP TABLE services;
+DROP TABLE components;
+DROP TABLE products;
+DROP TABLE resources;

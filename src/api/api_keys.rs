@@ -1,0 +1,120 @@
+//! `/api/v1/api-keys`: admin only.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::auth::{Caller, Permission};
+use super::pagination::{list_query, list_type};
+use super::responses::{CreateErrors, DeleteErrors, GetErrors, ListErrors};
+use super::{body, AppState};
+use crate::catalogue::api_key::{self, ApiKey, ApiKeyFilter, ApiKeyInput, CreatedApiKey, Role};
+use crate::error::ApiError;
+
+list_query! {
+    /// Filters of the key list.
+    ApiKeyQuery => ApiKeyFilter {
+        /// This role.
+        role: Role,
+        /// Bound to this customer.
+        customer_id: Uuid,
+    }
+}
+
+list_type! {
+    /// A page of API keys (never their secrets).
+    ApiKeyList of ApiKey
+}
+
+#[utoipa::path(
+    tag = "api-keys",
+    summary = "List API keys",
+    description = "Pages through the keys, oldest first. Secrets are never listed.",
+    params(ApiKeyQuery),
+    responses((status = 200, description = "A page of keys.", body = ApiKeyList), ListErrors),
+    security(("api_key" = []))
+)]
+#[get("/api-keys")]
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ApiKeyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let (filter, page) = query.into_inner().into_parts()?;
+    let page = state
+        .run(move |store| api_key::list(store, &filter, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(ApiKeyList::from(page)))
+}
+
+#[utoipa::path(
+    tag = "api-keys",
+    summary = "Get an API key",
+    params(("id" = Uuid, Path, description = "The key's id.")),
+    responses((status = 200, description = "The key, without its secret.", body = ApiKey), GetErrors),
+    security(("api_key" = []))
+)]
+#[get("/api-keys/{id}")]
+pub async fn get_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let id = id.into_inner();
+    let key = state.run(move |store| api_key::get(store, id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", super::conditional::etag(key.version)))
+        .json(key))
+}
+
+#[utoipa::path(
+    tag = "api-keys",
+    summary = "Create an API key",
+    description = "Creates a key with a role; a `customer` key needs `customer_id`. The answer holds the secret, the only time it is shown: it is stored hashed.",
+    request_body(content = ApiKeyInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; `secret` is the key to send as `Authorization: Bearer`.", body = CreatedApiKey,
+            headers(("Location" = String, description = "The new key's URL."), ("ETag" = String, description = "The key's version."))),
+        CreateErrors
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api-keys")]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let input: ApiKeyInput = body::json(&req, &body)?;
+    let created = state
+        .run(move |store| api_key::create(store, input))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/api-keys/{}", created.key.id)))
+        .insert_header(("ETag", super::conditional::etag(created.key.version)))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(created))
+}
+
+#[utoipa::path(
+    tag = "api-keys",
+    summary = "Revoke an API key",
+    description = "Deletes the key: from now on it authenticates nothing.",
+    params(("id" = Uuid, Path, description = "The key's id.")),
+    responses((status = 204, description = "Revoked."), DeleteErrors),
+    security(("api_key" = []))
+)]
+#[delete("/api-keys/{id}")]
+pub async fn delete_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageKeys)?;
+    let id = id.into_inner();
+    state.run(move |store| api_key::revoke(store, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,183 @@
+//! `/api/v1/products/{product_id}/components`: what a product is made of.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::auth::{Caller, Permission};
+use super::crud::{created_response, entity_response};
+use super::pagination::{list_query, list_type};
+use super::responses::{CreateChildErrors, DeleteErrors, GetErrors, ListErrors, UpdateErrors};
+use super::{body, conditional, AppState};
+use crate::catalogue::component::{Component, ComponentFilter, ComponentInput, Visibility};
+use crate::catalogue::ops;
+use crate::catalogue::validate::parse_input;
+use crate::error::ApiError;
+
+list_query! {
+    /// Filters of a product's component list.
+    ComponentQuery => ComponentFilter {
+        /// Using this resource.
+        resource_id: Uuid,
+        /// With this visibility.
+        visibility: Visibility,
+        /// Exactly this role.
+        role: String,
+    }
+}
+
+list_type! {
+    /// A page of a product's components.
+    ComponentList of Component
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "List a product's components",
+    params(("product_id" = Uuid, Path, description = "The product's id."), ComponentQuery),
+    responses(
+        (status = 200, description = "A page of the product's components.", body = ComponentList),
+        (status = 404, description = "No product has this id.", body = crate::error::Problem, content_type = "application/problem+json"),
+        ListErrors
+    ),
+    security(("api_key" = []))
+)]
+#[get("/products/{product_id}/components")]
+pub async fn list_components(
+    state: web::Data<AppState>,
+    caller: Caller,
+    product_id: web::Path<Uuid>,
+    query: web::Query<ComponentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCatalogue)?;
+    let product_id = product_id.into_inner();
+    let (filter, page) = query.into_inner().into_parts()?;
+    let page = state
+        .run(move |store| ops::list::<Component>(store, product_id, &filter, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(ComponentList::from(page)))
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Get a component",
+    params(
+        ("product_id" = Uuid, Path, description = "The product's id."),
+        ("id" = Uuid, Path, description = "The component's id.")
+    ),
+    responses(
+        (status = 200, description = "The component.", body = Component,
+            headers(("ETag" = String, description = "The component's version, for `If-Match`."))),
+        GetErrors
+    ),
+    security(("api_key" = []))
+)]
+#[get("/products/{product_id}/components/{id}")]
+pub async fn get_component(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCatalogue)?;
+    let (product_id, id) = path.into_inner();
+    let component = state
+        .run(move |store| ops::get::<Component>(store, product_id, id))
+        .await?;
+    Ok(entity_response(&component))
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Add a component to a product",
+    description = "Adds one resource to the product, with its quantity, role and visibility. A component with visibility `customer` needs a `customer_label`: customers see it by that label, never by the resource.",
+    params(("product_id" = Uuid, Path, description = "The product's id.")),
+    request_body(content = ComponentInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created.", body = Component, headers(
+            ("Location" = String, description = "The new component's URL."),
+            ("ETag" = String, description = "The component's version, for `If-Match`."))),
+        CreateChildErrors
+    ),
+    security(("api_key" = []))
+)]
+#[post("/products/{product_id}/components")]
+pub async fn create_component(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    product_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let product_id = product_id.into_inner();
+    let input: ComponentInput = body::json(&req, &body)?;
+    let created = state
+        .run(move |store| ops::create::<Component>(store, product_id, input))
+        .await?;
+    let location = format!("/api/v1/products/{product_id}/components/{}", created.id);
+    Ok(created_response(&created, location))
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Change a component",
+    description = "Applies a JSON Merge Patch (RFC 7396) to the component's writable fields; the result is checked like a create. Needs `If-Match`.",
+    params(
+        ("product_id" = Uuid, Path, description = "The product's id."),
+        ("id" = Uuid, Path, description = "The component's id."),
+        ("If-Match" = String, Header, description = "The `ETag` the change was based on.")
+    ),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+        description = "The fields to change, with the names and types of the create body."),
+    responses(
+        (status = 200, description = "Changed.", body = Component,
+            headers(("ETag" = String, description = "The component's new version."))),
+        UpdateErrors
+    ),
+    security(("api_key" = []))
+)]
+#[patch("/products/{product_id}/components/{id}")]
+pub async fn update_component(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let precondition = conditional::required_if_match(&req)?;
+    let patch = body::merge_patch(&req, &body)?;
+    let (product_id, id) = path.into_inner();
+    let updated = state
+        .run(move |store| {
+            ops::patch::<Component>(store, product_id, id, &precondition, &patch, parse_input)
+        })
+        .await?;
+    Ok(entity_response(&updated))
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Remove a component from a product",
+    params(
+        ("product_id" = Uuid, Path, description = "The product's id."),
+        ("id" = Uuid, Path, description = "The component's id."),
+        ("If-Match" = Option<String>, Header, description = "When sent, the delete happens only at this version.")
+    ),
+    responses((status = 204, description = "Removed."), DeleteErrors),
+    security(("api_key" = []))
+)]
+#[delete("/products/{product_id}/components/{id}")]
+pub async fn delete_component(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let precondition = conditional::optional_if_match(&req);
+    let (product_id, id) = path.into_inner();
+    state
+        .run(move |store| ops::delete::<Component>(store, product_id, id, &precondition))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

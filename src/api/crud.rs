@@ -1,0 +1,189 @@
+//! The five operations of a top-level collection, declared once for every
+//! entity: list, get, create, merge-patch and delete, each documented in the
+//! spec under its own operation id.
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+
+use super::conditional::etag;
+use crate::catalogue::Entity;
+
+/// 200 with the entity and its `ETag`.
+pub fn entity_response<E: Entity>(entity: &E) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(entity.meta().version)))
+        .json(entity)
+}
+
+/// 201 with the entity, its `Location` and its `ETag`.
+pub fn created_response<E: Entity>(entity: &E, location: String) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::ETAG, etag(entity.meta().version)))
+        .insert_header((header::LOCATION, location))
+        .json(entity)
+}
+
+/// Declares the handlers of one top-level collection. The calling module
+/// imports actix's route macros (`get`, `post`, `patch`, `delete`), which
+/// the spec reads the paths from.
+macro_rules! crud_api {
+    (
+        entity: $entity:ident, input: $input:ident, query: $query:ident, list: $list:ident,
+        tag: $tag:literal, collection: $collection:literal, item: $item:literal,
+        list: $list_fn:ident $list_summary:literal,
+        get: $get_fn:ident $get_summary:literal,
+        create: $create_fn:ident $create_summary:literal,
+        update: $update_fn:ident $update_summary:literal,
+        delete: $delete_fn:ident $delete_summary:literal $(,)?
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            summary = $list_summary,
+            description = "Pages through the collection, oldest first, filtered on plain fields (exact match). Unknown parameters are refused.",
+            params($query),
+            responses(
+                (status = 200, description = "A page of the collection.", body = $list),
+                crate::api::responses::ListErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[get($collection)]
+        pub async fn $list_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            query: actix_web::web::Query<$query>,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            caller.require(crate::api::auth::Permission::ReadCatalogue)?;
+            let (filter, page) = query.into_inner().into_parts()?;
+            let page = state
+                .run(move |store| crate::catalogue::ops::list::<$entity>(store, (), &filter, &page))
+                .await?;
+            Ok(actix_web::HttpResponse::Ok().json($list::from(page)))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = $get_summary,
+            params(("id" = uuid::Uuid, Path, description = "The entity's id.")),
+            responses(
+                (status = 200, description = "The entity.", body = $entity,
+                    headers(("ETag" = String, description = "The entity's version, for `If-Match`."))),
+                crate::api::responses::GetErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[get($item)]
+        pub async fn $get_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            caller.require(crate::api::auth::Permission::ReadCatalogue)?;
+            let id = id.into_inner();
+            let entity = state
+                .run(move |store| crate::catalogue::ops::get::<$entity>(store, (), id))
+                .await?;
+            Ok(crate::api::crud::entity_response(&entity))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = $create_summary,
+            description = "Creates the entity from its writable fields. Fields set by the service (`id`, `created_at`, `updated_at`, `version`) and unknown fields are refused.",
+            request_body(content = $input, content_type = "application/json"),
+            responses(
+                (status = 201, description = "Created.", body = $entity, headers(
+                    ("Location" = String, description = "The new entity's URL."),
+                    ("ETag" = String, description = "The entity's version, for `If-Match`."))),
+                crate::api::responses::CreateErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[post($collection)]
+        pub async fn $create_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            body: actix_web::web::Bytes,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            caller.require(crate::api::auth::Permission::WriteCatalogue)?;
+            let input: $input = crate::api::body::json(&req, &body)?;
+            let created = state
+                .run(move |store| crate::catalogue::ops::create::<$entity>(store, (), input))
+                .await?;
+            let location = format!("/api/v1{}/{}", $collection, created.id);
+            Ok(crate::api::crud::created_response(&created, location))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = $update_summary,
+            description = "Applies a JSON Merge Patch (RFC 7396) to the writable fields: members present replace, `null` clears, lists are replaced whole. The result is checked like a create. Needs `If-Match` with the current `ETag`.",
+            params(
+                ("id" = uuid::Uuid, Path, description = "The entity's id."),
+                ("If-Match" = String, Header, description = "The `ETag` the change was based on.")
+            ),
+            request_body(content = Object, content_type = "application/merge-patch+json",
+                description = "The fields to change, with the names and types of the create body."),
+            responses(
+                (status = 200, description = "Changed.", body = $entity,
+                    headers(("ETag" = String, description = "The entity's new version."))),
+                crate::api::responses::UpdateErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[patch($item)]
+        pub async fn $update_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            id: actix_web::web::Path<uuid::Uuid>,
+            body: actix_web::web::Bytes,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            caller.require(crate::api::auth::Permission::WriteCatalogue)?;
+            let precondition = crate::api::conditional::required_if_match(&req)?;
+            let patch = crate::api::body::merge_patch(&req, &body)?;
+            let id = id.into_inner();
+            let updated = state
+                .run(move |store| {
+                    crate::catalogue::ops::patch::<$entity>(
+                        store, (), id, &precondition, &patch,
+                        crate::catalogue::validate::parse_input,
+                    )
+                })
+                .await?;
+            Ok(crate::api::crud::entity_response(&updated))
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = $delete_summary,
+            description = "Deletes the entity. While anything still refers to it, answers 409 and deletes nothing. `If-Match` is optional.",
+            params(
+                ("id" = uuid::Uuid, Path, description = "The entity's id."),
+                ("If-Match" = Option<String>, Header, description = "When sent, the delete happens only at this version.")
+            ),
+            responses(
+                (status = 204, description = "Deleted."),
+                crate::api::responses::DeleteErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[delete($item)]
+        pub async fn $delete_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            caller.require(crate::api::auth::Permission::WriteCatalogue)?;
+            let precondition = crate::api::conditional::optional_if_match(&req);
+            let id = id.into_inner();
+            state
+                .run(move |store| crate::catalogue::ops::delete::<$entity>(store, (), id, &precondition))
+                .await?;
+            Ok(actix_web::HttpResponse::NoContent().finish())
+        }
+    };
+}
+pub(crate) use crud_api;

@@ -1,0 +1,138 @@
+//! The HTTP layer: thin handlers, one file per collection, over the
+//! catalogue's operations. It never builds SQL.
+
+pub mod agreements;
+pub mod api_keys;
+pub mod auth;
+pub mod body;
+pub mod components;
+pub mod conditional;
+pub mod consumer_groups;
+pub mod crud;
+pub mod customers;
+pub mod health;
+pub mod offerings;
+pub mod pagination;
+pub mod products;
+pub mod resources;
+pub mod responses;
+pub mod services;
+
+use actix_web::web;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::catalogue::api_key::AdminKey;
+use crate::catalogue::CatalogueError;
+use crate::error::ApiError;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The catalogue's store.
+    pub store: Store,
+    /// The key from `VITRINE_ADMIN_KEY`, when set.
+    pub admin_key: Option<AdminKey>,
+}
+
+impl AppState {
+    /// Runs blocking store work on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, CatalogueError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        Ok(web::block(move || f(&store)).await??)
+    }
+}
+
+/// Registers the `/api/v1` collections.
+pub fn configure_v1(cfg: &mut ServiceConfig) {
+    cfg.service(resources::list_resources)
+        .service(resources::create_resource)
+        .service(resources::get_resource)
+        .service(resources::update_resource)
+        .service(resources::delete_resource)
+        .service(products::list_products)
+        .service(products::create_product)
+        .service(products::get_product)
+        .service(products::update_product)
+        .service(products::delete_product)
+        .service(components::list_components)
+        .service(components::create_component)
+        .service(components::get_component)
+        .service(components::update_component)
+        .service(components::delete_component)
+        .service(services::list_services)
+        .service(services::create_service)
+        .service(services::get_service)
+        .service(services::update_service)
+        .service(services::delete_service)
+        .service(offerings::list_offerings)
+        .service(offerings::create_offering)
+        .service(offerings::get_offering)
+        .service(offerings::update_offering)
+        .service(offerings::delete_offering)
+        .service(consumer_groups::list_consumer_groups)
+        .service(consumer_groups::create_consumer_group)
+        .service(consumer_groups::get_consumer_group)
+        .service(consumer_groups::update_consumer_group)
+        .service(consumer_groups::delete_consumer_group)
+        .service(customers::list_customers)
+        .service(customers::create_customer)
+        .service(customers::get_customer)
+        .service(customers::update_customer)
+        .service(customers::delete_customer)
+        .service(agreements::list_agreements)
+        .service(agreements::create_agreement)
+        .service(agreements::get_agreement)
+        .service(agreements::update_agreement)
+        .service(agreements::delete_agreement)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::create_api_key)
+        .service(api_keys::get_api_key)
+        .service(api_keys::delete_api_key);
+}
+
+/// The parts of the spec that are not collected from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vitrine",
+        description = "An ITIL 4 product and service catalogue: products built from resources, services built on products, offerings that package services for consumer groups, and a customer view that shows each customer exactly what it may see.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    components(schemas(crate::error::Problem, crate::catalogue::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "resources", description = "What the organisation has, in the four dimensions of service management: people, technology, partners, processes."),
+        (name = "products", description = "Configurations of resources; each component says whether customers may see it, and how."),
+        (name = "services", description = "Services built on one or more products, with utility, warranty and portfolio stage."),
+        (name = "offerings", description = "Service offerings: services packaged for consumer groups as goods, access to resources and service actions."),
+        (name = "consumer-groups", description = "The groups of consumers offerings are designed for."),
+        (name = "customers", description = "Customers and the consumer groups they belong to."),
+        (name = "agreements", description = "Service relationships: a customer's agreement to an offering."),
+        (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
+        (name = "health", description = "Liveness and readiness, without a key."),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme and the shared error responses.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        for (name, response) in responses::components() {
+            components.responses.insert(name.to_owned(), response.into());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `/api/v1/products`
+
+use actix_web::{delete, get, patch, post};
+
+use super::crud::crud_api;
+use super::pagination::{list_query, list_type};
+use crate::catalogue::product::{LifecycleStatus, Product, ProductFilter, ProductInput};
+
+list_query! {
+    /// Filters of the product list.
+    ProductQuery => ProductFilter {
+        /// Exactly this name.
+        name: String,
+        /// This lifecycle status.
+        lifecycle_status: LifecycleStatus,
+        /// Exactly this owner.
+        owner: String,
+    }
+}
+
+list_type! {
+    /// A page of products.
+    ProductList of Product
+}
+
+crud_api! {
+    entity: Product, input: ProductInput, query: ProductQuery, list: ProductList,
+    tag: "products", collection: "/products", item: "/products/{id}",
+    list: list_products "List products",
+    get: get_product "Get a product",
+    create: create_product "Create a product",
+    update: update_product "Change a product",
+    delete: delete_product "Delete a product and its components",
+}

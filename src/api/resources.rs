@@ -1,0 +1,34 @@
+//! `/api/v1/resources`
+
+use actix_web::{delete, get, patch, post};
+
+use super::crud::crud_api;
+use super::pagination::{list_query, list_type};
+use crate::catalogue::resource::{Dimension, Resource, ResourceFilter, ResourceInput};
+
+list_query! {
+    /// Filters of the resource list.
+    ResourceQuery => ResourceFilter {
+        /// Exactly this name.
+        name: String,
+        /// This dimension.
+        dimension: Dimension,
+        /// Exactly this owner.
+        owner: String,
+    }
+}
+
+list_type! {
+    /// A page of resources.
+    ResourceList of Resource
+}
+
+crud_api! {
+    entity: Resource, input: ResourceInput, query: ResourceQuery, list: ResourceList,
+    tag: "resources", collection: "/resources", item: "/resources/{id}",
+    list: list_resources "List resources",
+    get: get_resource "Get a resource",
+    create: create_resource "Create a resource",
+    update: update_resource "Change a resource",
+    delete: delete_resource "Delete a resource",
+}

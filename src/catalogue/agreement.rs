@@ -1,0 +1,136 @@
+//! Agreements: a customer's service relationship with an offering.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::Errors;
+use super::{meta_fields, text_enum, Entity, ForwardLifecycle};
+
+text_enum! {
+    /// Where an agreement is: `proposed`, `active`, `ended`; it moves
+    /// forward only.
+    AgreementStatus {
+        /// Offered to the customer, not yet in force.
+        Proposed => "proposed",
+        /// In force.
+        Active => "active",
+        /// No longer in force.
+        Ended => "ended",
+    }
+}
+
+impl ForwardLifecycle for AgreementStatus {
+    fn as_str(self) -> &'static str {
+        AgreementStatus::as_str(self)
+    }
+}
+
+/// An agreement of a customer to an offering.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a17",
+    "customer_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a12",
+    "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
+    "status": "active", "starts_on": "2026-01-01", "ends_on": "2027-12-31",
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
+}))]
+pub struct Agreement {
+    /// The agreement's id.
+    pub id: Uuid,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The offering agreed to.
+    pub offering_id: Uuid,
+    /// Where it is.
+    pub status: AgreementStatus,
+    /// The first day in force; open when null.
+    pub starts_on: Option<NaiveDate>,
+    /// The last day in force; open when null.
+    pub ends_on: Option<NaiveDate>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of an agreement. Its customer and offering are set at
+/// creation and cannot change.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "customer_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a12",
+    "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
+    "starts_on": "2026-01-01", "ends_on": "2027-12-31"
+}))]
+pub struct AgreementInput {
+    /// The customer; it must exist.
+    pub customer_id: Uuid,
+    /// The offering; it must exist.
+    pub offering_id: Uuid,
+    /// `active` when absent; moves forward only.
+    #[serde(default = "active")]
+    #[schema(default = "active")]
+    pub status: AgreementStatus,
+    /// The first day in force (`YYYY-MM-DD`); open when absent.
+    pub starts_on: Option<NaiveDate>,
+    /// The last day in force (`YYYY-MM-DD`), not before `starts_on`; open when absent.
+    pub ends_on: Option<NaiveDate>,
+}
+
+fn active() -> AgreementStatus {
+    AgreementStatus::Active
+}
+
+/// Filters of the agreement list.
+#[derive(Debug, Default)]
+pub struct AgreementFilter {
+    /// Of this customer.
+    pub customer_id: Option<Uuid>,
+    /// To this offering.
+    pub offering_id: Option<Uuid>,
+    /// With this status.
+    pub status: Option<AgreementStatus>,
+}
+
+impl Entity for Agreement {
+    const KIND: &'static str = "agreement";
+    type Input = AgreementInput;
+    type Scope = ();
+    type Filter = AgreementFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> AgreementInput {
+        AgreementInput {
+            customer_id: self.customer_id,
+            offering_id: self.offering_id,
+            status: self.status,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        }
+    }
+
+    fn validate(input: &AgreementInput, errors: &mut Errors) {
+        errors.date_range("starts_on", input.starts_on, "ends_on", input.ends_on);
+    }
+
+    fn check_transition(current: &Agreement, next: &AgreementInput, errors: &mut Errors) {
+        current.status.check_move(next.status, "status", errors);
+        if next.customer_id != current.customer_id {
+            errors.add(
+                "customer_id",
+                "cannot change: create a new agreement for another customer",
+            );
+        }
+        if next.offering_id != current.offering_id {
+            errors.add(
+                "offering_id",
+                "cannot change: create a new agreement for another offering",
+            );
+        }
+    }
+}

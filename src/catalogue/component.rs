@@ -1,0 +1,141 @@
+//! Product components: one resource inside a product, with its role and
+//! quantity, and whether customers may see it. A component customers see is
+//! shown by its customer label and description, never by the resource.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
+use super::{meta_fields, text_enum, Entity};
+
+text_enum! {
+    /// Who may see a component.
+    Visibility {
+        /// The organisation only.
+        Internal => "internal",
+        /// Customers too, by its customer label and description.
+        Customer => "customer",
+    }
+}
+
+/// The largest quantity of one component.
+pub const QUANTITY_MAX: i32 = 1_000_000;
+
+/// A component of a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a14",
+    "product_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a13",
+    "resource_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a10",
+    "quantity": 2, "role": "compute", "visibility": "customer",
+    "customer_label": "Two dedicated virtual CPUs", "customer_description": null,
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
+}))]
+pub struct Component {
+    /// The component's id.
+    pub id: Uuid,
+    /// The product it belongs to.
+    pub product_id: Uuid,
+    /// The resource it uses.
+    pub resource_id: Uuid,
+    /// How many units of the resource.
+    pub quantity: i32,
+    /// What it does in the product.
+    pub role: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// What customers see it as.
+    pub customer_label: Option<String>,
+    /// What customers read about it.
+    pub customer_description: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of a component.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "resource_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a10", "quantity": 2, "role": "compute",
+    "visibility": "customer", "customer_label": "Two dedicated virtual CPUs"
+}))]
+pub struct ComponentInput {
+    /// The resource it uses; it must exist.
+    pub resource_id: Uuid,
+    /// 1 to 1,000,000; 1 when absent.
+    #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 1000000, default = 1)]
+    pub quantity: i32,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
+    pub role: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// Required when `visibility` is `customer`; at most 200 characters.
+    #[schema(max_length = 200)]
+    pub customer_label: Option<String>,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    pub customer_description: Option<String>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+/// Filters of a product's component list.
+#[derive(Debug, Default)]
+pub struct ComponentFilter {
+    /// Using this resource.
+    pub resource_id: Option<Uuid>,
+    /// With this visibility.
+    pub visibility: Option<Visibility>,
+    /// Exactly this role.
+    pub role: Option<String>,
+}
+
+impl Entity for Component {
+    const KIND: &'static str = "component";
+    type Input = ComponentInput;
+    type Scope = Uuid;
+    type Filter = ComponentFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> ComponentInput {
+        ComponentInput {
+            resource_id: self.resource_id,
+            quantity: self.quantity,
+            role: self.role.clone(),
+            visibility: self.visibility,
+            customer_label: self.customer_label.clone(),
+            customer_description: self.customer_description.clone(),
+        }
+    }
+
+    fn validate(input: &ComponentInput, errors: &mut Errors) {
+        if !(1..=QUANTITY_MAX).contains(&input.quantity) {
+            errors.add("quantity", format!("must be from 1 to {QUANTITY_MAX}"));
+        }
+        errors.optional_text("role", input.role.as_deref(), SHORT_MAX);
+        match (&input.visibility, &input.customer_label) {
+            (Visibility::Customer, None) => errors.add(
+                "customer_label",
+                "is required when visibility is `customer`: customers see the component by this label",
+            ),
+            (_, Some(label)) => errors.required_text("customer_label", label, SHORT_MAX),
+            (Visibility::Internal, None) => {}
+        }
+        errors.optional_text(
+            "customer_description",
+            input.customer_description.as_deref(),
+            TEXT_MAX,
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! Consumer groups: the groups of consumers an offering is designed for.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::{Errors, TEXT_MAX};
+use super::{meta_fields, Entity};
+
+/// A consumer group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11", "name": "Public sector",
+    "description": "Ministries, agencies and municipalities",
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
+}))]
+pub struct ConsumerGroup {
+    /// The group's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Who belongs to it.
+    pub description: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of a consumer group.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Public sector", "description": "Ministries, agencies and municipalities"}))]
+pub struct ConsumerGroupInput {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+}
+
+/// Filters of the consumer group list.
+#[derive(Debug, Default)]
+pub struct ConsumerGroupFilter {
+    /// Exactly this name.
+    pub name: Option<String>,
+}
+
+impl Entity for ConsumerGroup {
+    const KIND: &'static str = "consumer_group";
+    type Input = ConsumerGroupInput;
+    type Scope = ();
+    type Filter = ConsumerGroupFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> ConsumerGroupInput {
+        ConsumerGroupInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+        }
+    }
+
+    fn validate(input: &ConsumerGroupInput, errors: &mut Errors) {
+        errors.name("name", &input.name);
+        errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
+    }
+}

@@ -1,0 +1,289 @@
+//! The catalogue's rules: the ITIL 4 model, its validation and lifecycles,
+//! and the operations every entity shares (create, read, list, merge-patch,
+//! delete), written once over the [`Entity`] trait.
+
+pub mod agreement;
+pub mod api_key;
+pub mod component;
+pub mod consumer_group;
+pub mod customer;
+pub mod merge_patch;
+pub mod offering;
+pub mod ops;
+pub mod product;
+pub mod resource;
+pub mod service;
+pub mod validate;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::store::{DbConnection, Page, PageRequest, StoreError};
+pub use validate::{Errors, FieldError};
+
+/// Why a catalogue operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The entity does not exist (or is not visible to the caller).
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for, such as `resource`.
+        entity: &'static str,
+    },
+    /// The input broke one or more rules; nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// `If-Match` named a version that is no longer current.
+    #[error("the version named is not current")]
+    PreconditionFailed,
+    /// The change conflicts with the state of the catalogue, such as a delete
+    /// of something still referenced.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for CatalogueError {
+    fn from(e: diesel::result::Error) -> Self {
+        CatalogueError::Store(StoreError::Query(e))
+    }
+}
+
+impl CatalogueError {
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        CatalogueError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+/// What kind of change a write made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A new entity.
+    Created,
+    /// A changed entity.
+    Updated,
+    /// A deleted entity.
+    Deleted,
+}
+
+impl Operation {
+    /// The operation's name in logs and events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Created => "created",
+            Operation::Updated => "updated",
+            Operation::Deleted => "deleted",
+        }
+    }
+}
+
+/// A committed change to one entity, as recorded by the write path.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The entity kind, such as `product`.
+    pub entity: &'static str,
+    /// The entity's id.
+    pub id: Uuid,
+    /// What happened.
+    pub operation: Operation,
+    /// The entity's version after the change (the last version for a delete).
+    pub version: i32,
+}
+
+/// What Vitrine sets on every entity; clients cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// The entity's id, a UUIDv7 (time-ordered).
+    pub id: Uuid,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, 1 at creation and one more at each change.
+    pub version: i32,
+}
+
+impl Meta {
+    /// The meta of an entity created now.
+    pub fn new_entity() -> Meta {
+        let now = crate::store::now();
+        Meta {
+            id: Uuid::now_v7(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    /// The meta of this entity after one more change.
+    pub fn next(&self) -> Meta {
+        Meta {
+            updated_at: crate::store::now(),
+            version: self.version + 1,
+            ..*self
+        }
+    }
+}
+
+/// Money: a non-negative decimal amount, as a string to keep it exact, and
+/// an ISO 4217 currency code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": "12.50", "currency": "EUR"}))]
+pub struct Money {
+    /// A decimal string: digits, optionally a point and up to 4 decimals.
+    #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,4})?$", example = "12.50")]
+    pub amount: String,
+    /// An ISO 4217 code: three capital letters.
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: String,
+}
+
+/// An entity of the catalogue and its rules: what clients write, how it is
+/// checked, and which lifecycle moves are allowed.
+pub trait Entity: Serialize + Sized + Send + 'static {
+    /// The entity's name in messages and events, such as `resource`.
+    const KIND: &'static str;
+    /// The writable fields: the body of a create, and the document a merge
+    /// patch is applied to.
+    type Input: Serialize + DeserializeOwned + Send + 'static;
+    /// Where the entity lives: `()` for top-level collections, the parent's
+    /// id for sub-collections.
+    type Scope: Copy + Send + 'static;
+    /// The list filters.
+    type Filter: Send + 'static;
+
+    /// The entity's id, timestamps and version.
+    fn meta(&self) -> Meta;
+    /// The writable fields of this entity, as a client would send them.
+    fn to_input(&self) -> Self::Input;
+    /// Checks the input alone, without the database.
+    fn validate(input: &Self::Input, errors: &mut Errors);
+    /// Checks that a change from `current` to `next` is an allowed transition.
+    fn check_transition(_current: &Self, _next: &Self::Input, _errors: &mut Errors) {}
+}
+
+/// How an entity is stored: implemented in the store, used by [`ops`].
+pub trait Stored: Entity {
+    /// The kind of the scope's parent when it does not exist, such as
+    /// `product`; none for top-level collections or an existing parent.
+    fn check_scope(
+        _conn: &mut DbConnection,
+        _scope: Self::Scope,
+    ) -> Result<Option<&'static str>, StoreError> {
+        Ok(None)
+    }
+    /// Reads one entity.
+    fn find(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        id: Uuid,
+    ) -> Result<Option<Self>, StoreError>;
+    /// Reads one page of entities.
+    fn list(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        filter: &Self::Filter,
+        page: &PageRequest,
+    ) -> Result<Page<Self>, StoreError>;
+    /// Checks that the ids the input refers to exist.
+    fn check_references(
+        _conn: &mut DbConnection,
+        _input: &Self::Input,
+        _errors: &mut Errors,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Writes a new entity.
+    fn insert(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        meta: &Meta,
+        input: &Self::Input,
+    ) -> Result<(), StoreError>;
+    /// Replaces the writable fields of the entity whose version is
+    /// `expected_version`; false when that version is no longer current.
+    fn update(
+        conn: &mut DbConnection,
+        meta: &Meta,
+        expected_version: i32,
+        input: &Self::Input,
+    ) -> Result<bool, StoreError>;
+    /// What still refers to this entity, in words, when anything does.
+    fn dependents(_conn: &mut DbConnection, _id: Uuid) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    /// Deletes the entity and its own child rows.
+    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError>;
+}
+
+/// Implements [`Entity::meta`] for a struct with the four meta fields.
+macro_rules! meta_fields {
+    () => {
+        fn meta(&self) -> crate::catalogue::Meta {
+            crate::catalogue::Meta {
+                id: self.id,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+                version: self.version,
+            }
+        }
+    };
+}
+pub(crate) use meta_fields;
+
+/// A lifecycle whose states are ordered: an entity moves forward only, and
+/// may skip states, but never comes back.
+pub trait ForwardLifecycle: Copy + PartialOrd + Serialize {
+    /// The state's name.
+    fn as_str(self) -> &'static str;
+
+    /// Checks a move from `self` to `next`.
+    fn check_move(self, next: Self, field: &str, errors: &mut Errors) {
+        if next < self {
+            errors.add(
+                field,
+                format!(
+                    "cannot go from `{}` back to `{}`: the lifecycle only moves forward",
+                    self.as_str(),
+                    next.as_str()
+                ),
+            );
+        }
+    }
+}
+
+/// Declares an enum stored as text, with its string names.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and serialised name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The value of a stored name.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+pub(crate) use text_enum;

@@ -1,0 +1,242 @@
+//! Service offerings: formal descriptions of one or more services, designed
+//! for target consumer groups, made of goods, access to resources and
+//! service actions, with a price and service levels, valid in a window.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
+use super::{meta_fields, text_enum, Entity, ForwardLifecycle, Money};
+
+text_enum! {
+    /// Where an offering is in its life: `draft`, `active` (offered),
+    /// `retired`; it moves forward only.
+    OfferingStatus {
+        /// Being prepared.
+        Draft => "draft",
+        /// Offered.
+        Active => "active",
+        /// No longer offered.
+        Retired => "retired",
+    }
+}
+
+impl ForwardLifecycle for OfferingStatus {
+    fn as_str(self) -> &'static str {
+        OfferingStatus::as_str(self)
+    }
+}
+
+text_enum! {
+    /// What an element of an offering gives the consumer.
+    ElementKind {
+        /// Goods: ownership passes to the consumer.
+        Goods => "goods",
+        /// Access to resources: the consumer may use them.
+        AccessToResources => "access_to_resources",
+        /// A service action: something the provider does on request.
+        ServiceAction => "service_action",
+    }
+}
+
+/// One element of an offering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "service_action", "name": "Restore from backup", "description": "On request, within 4 hours"}))]
+pub struct Element {
+    /// What it gives.
+    pub kind: ElementKind,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+}
+
+/// One service level promised by an offering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"metric": "availability", "target": "99.9", "unit": "percent"}))]
+pub struct ServiceLevel {
+    /// What is measured; 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub metric: String,
+    /// The promised value; 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub target: String,
+    /// The unit of the target; at most 200 characters.
+    #[schema(max_length = 200)]
+    pub unit: Option<String>,
+}
+
+/// A service offering.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16", "name": "Linux hosting, Gold", "description": null,
+    "service_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a15"],
+    "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"],
+    "elements": [{"kind": "access_to_resources", "name": "Two servers", "description": null}],
+    "price": {"amount": "450.00", "currency": "EUR"},
+    "service_levels": [{"metric": "availability", "target": "99.9", "unit": "percent"}],
+    "status": "active", "valid_from": "2026-01-01", "valid_to": null,
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 3
+}))]
+pub struct Offering {
+    /// The offering's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// The services it packages (one or more), ordered by id.
+    pub service_ids: Vec<Uuid>,
+    /// The consumer groups it is designed for, ordered by id.
+    pub consumer_group_ids: Vec<Uuid>,
+    /// What it is made of, in order.
+    pub elements: Vec<Element>,
+    /// Its price.
+    pub price: Option<Money>,
+    /// What it promises, in order.
+    pub service_levels: Vec<ServiceLevel>,
+    /// Where it is in its life.
+    pub status: OfferingStatus,
+    /// The first day it is valid; open when null.
+    pub valid_from: Option<NaiveDate>,
+    /// The last day it is valid; open when null.
+    pub valid_to: Option<NaiveDate>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of an offering.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Linux hosting, Gold", "service_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a15"],
+    "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"],
+    "elements": [{"kind": "access_to_resources", "name": "Two servers"}],
+    "price": {"amount": "450.00", "currency": "EUR"},
+    "service_levels": [{"metric": "availability", "target": "99.9", "unit": "percent"}],
+    "valid_from": "2026-01-01"
+}))]
+pub struct OfferingInput {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// One or more services; each must exist.
+    #[schema(min_items = 1, max_items = 200)]
+    pub service_ids: Vec<Uuid>,
+    /// The consumer groups it is designed for; each must exist.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub consumer_group_ids: Vec<Uuid>,
+    /// What it is made of, in order; at most 200.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub elements: Vec<Element>,
+    /// Its price.
+    pub price: Option<Money>,
+    /// What it promises, in order; at most 200.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub service_levels: Vec<ServiceLevel>,
+    /// `draft` when absent; moves forward only.
+    #[serde(default = "draft")]
+    #[schema(default = "draft")]
+    pub status: OfferingStatus,
+    /// The first day it is valid (`YYYY-MM-DD`); open when absent.
+    pub valid_from: Option<NaiveDate>,
+    /// The last day it is valid (`YYYY-MM-DD`), not before `valid_from`; open when absent.
+    pub valid_to: Option<NaiveDate>,
+}
+
+fn draft() -> OfferingStatus {
+    OfferingStatus::Draft
+}
+
+/// Filters of the offering list.
+#[derive(Debug, Default)]
+pub struct OfferingFilter {
+    /// Exactly this name.
+    pub name: Option<String>,
+    /// With this status.
+    pub status: Option<OfferingStatus>,
+    /// Packaging this service.
+    pub service_id: Option<Uuid>,
+    /// Designed for this consumer group.
+    pub consumer_group_id: Option<Uuid>,
+}
+
+impl Entity for Offering {
+    const KIND: &'static str = "offering";
+    type Input = OfferingInput;
+    type Scope = ();
+    type Filter = OfferingFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> OfferingInput {
+        OfferingInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            service_ids: self.service_ids.clone(),
+            consumer_group_ids: self.consumer_group_ids.clone(),
+            elements: self.elements.clone(),
+            price: self.price.clone(),
+            service_levels: self.service_levels.clone(),
+            status: self.status,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+        }
+    }
+
+    fn validate(input: &OfferingInput, errors: &mut Errors) {
+        errors.name("name", &input.name);
+        errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
+        errors.ids("service_ids", &input.service_ids, 1);
+        errors.ids("consumer_group_ids", &input.consumer_group_ids, 0);
+        errors.list_len("elements", &input.elements);
+        for (i, element) in input.elements.iter().enumerate() {
+            errors.name(&format!("elements[{i}].name"), &element.name);
+            errors.optional_text(
+                &format!("elements[{i}].description"),
+                element.description.as_deref(),
+                TEXT_MAX,
+            );
+        }
+        errors.money("price", input.price.as_ref());
+        errors.list_len("service_levels", &input.service_levels);
+        for (i, level) in input.service_levels.iter().enumerate() {
+            errors.required_text(
+                &format!("service_levels[{i}].metric"),
+                &level.metric,
+                SHORT_MAX,
+            );
+            errors.required_text(
+                &format!("service_levels[{i}].target"),
+                &level.target,
+                SHORT_MAX,
+            );
+            errors.optional_text(
+                &format!("service_levels[{i}].unit"),
+                level.unit.as_deref(),
+                SHORT_MAX,
+            );
+        }
+        errors.date_range("valid_from", input.valid_from, "valid_to", input.valid_to);
+    }
+
+    fn check_transition(current: &Offering, next: &OfferingInput, errors: &mut Errors) {
+        current.status.check_move(next.status, "status", errors);
+    }
+}

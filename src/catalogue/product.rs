@@ -1,0 +1,121 @@
+//! Products: configurations of the organisation's resources. What a product
+//! is made of lives in its components (`/products/{id}/components`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
+use super::{meta_fields, text_enum, Entity, ForwardLifecycle};
+
+text_enum! {
+    /// Where a product is in its life: `draft`, then `active`, then
+    /// `retired`; it never comes back.
+    LifecycleStatus {
+        /// Being designed.
+        Draft => "draft",
+        /// In use.
+        Active => "active",
+        /// No longer in use.
+        Retired => "retired",
+    }
+}
+
+impl ForwardLifecycle for LifecycleStatus {
+    fn as_str(self) -> &'static str {
+        LifecycleStatus::as_str(self)
+    }
+}
+
+/// A product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a13", "name": "Managed Linux server",
+    "description": "A patched, monitored and backed-up Linux server",
+    "lifecycle_status": "active", "owner": "Platform team",
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 2
+}))]
+pub struct Product {
+    /// The product's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// Where it is in its life.
+    pub lifecycle_status: LifecycleStatus,
+    /// Who is accountable for it.
+    pub owner: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of a product.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Managed Linux server", "owner": "Platform team"}))]
+pub struct ProductInput {
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// At most 10,000 characters.
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// `draft` when absent; moves forward only.
+    #[serde(default = "draft")]
+    #[schema(default = "draft")]
+    pub lifecycle_status: LifecycleStatus,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
+    pub owner: Option<String>,
+}
+
+fn draft() -> LifecycleStatus {
+    LifecycleStatus::Draft
+}
+
+/// Filters of the product list.
+#[derive(Debug, Default)]
+pub struct ProductFilter {
+    /// Exactly this name.
+    pub name: Option<String>,
+    /// This lifecycle status.
+    pub lifecycle_status: Option<LifecycleStatus>,
+    /// Exactly this owner.
+    pub owner: Option<String>,
+}
+
+impl Entity for Product {
+    const KIND: &'static str = "product";
+    type Input = ProductInput;
+    type Scope = ();
+    type Filter = ProductFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> ProductInput {
+        ProductInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            lifecycle_status: self.lifecycle_status,
+            owner: self.owner.clone(),
+        }
+    }
+
+    fn validate(input: &ProductInput, errors: &mut Errors) {
+        errors.name("name", &input.name);
+        errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
+        errors.optional_text("owner", input.owner.as_deref(), SHORT_MAX);
+    }
+
+    fn check_transition(current: &Product, next: &ProductInput, errors: &mut Errors) {
+        current
+            .lifecycle_status
+            .check_move(next.lifecycle_status, "lifecycle_status", errors);
+    }
+}

@@ -1,0 +1,227 @@
+//! Field checks shared by every entity. Each check names the field it
+//! refused, so that a client can show the message next to it.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{CatalogueError, Money};
+
+/// The longest name.
+pub const NAME_MAX: usize = 200;
+/// The longest short text (owner, role, label, metric...).
+pub const SHORT_MAX: usize = 200;
+/// The longest description.
+pub const TEXT_MAX: usize = 10_000;
+/// The most items in a list of ids or child rows.
+pub const LIST_MAX: usize = 200;
+
+/// One refused field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "name", "message": "must not be empty"}))]
+pub struct FieldError {
+    /// The field's path in the request body, such as `elements[0].kind`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A refused field.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The refused fields of one input.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// Refuses `field`.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Ok when nothing was refused.
+    pub fn into_result(self) -> Result<(), CatalogueError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(CatalogueError::Invalid(self.0))
+        }
+    }
+
+    /// A name: required, not blank, at most [`NAME_MAX`] characters.
+    pub fn name(&mut self, field: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.add(field, "must not be empty");
+        } else {
+            self.max_len(field, value, NAME_MAX);
+        }
+    }
+
+    /// An optional text of at most `max` characters.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(value) = value {
+            self.max_len(field, value, max);
+        }
+    }
+
+    /// A required text, not blank, of at most `max` characters.
+    pub fn required_text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "must not be empty");
+        } else {
+            self.max_len(field, value, max);
+        }
+    }
+
+    fn max_len(&mut self, field: &str, value: &str, max: usize) {
+        let len = value.chars().count();
+        if len > max {
+            self.add(
+                field,
+                format!("must be at most {max} characters (is {len})"),
+            );
+        }
+    }
+
+    /// A list of at most [`LIST_MAX`] items.
+    pub fn list_len<T>(&mut self, field: &str, items: &[T]) {
+        if items.len() > LIST_MAX {
+            self.add(field, format!("must hold at most {LIST_MAX} items"));
+        }
+    }
+
+    /// A list of ids: no id twice, at most [`LIST_MAX`], and at least
+    /// `min` of them.
+    pub fn ids(&mut self, field: &str, ids: &[Uuid], min: usize) {
+        if ids.len() < min {
+            self.add(field, format!("must hold at least {min} id"));
+        }
+        self.list_len(field, ids);
+        let mut seen = HashSet::new();
+        for (i, id) in ids.iter().enumerate() {
+            if !seen.insert(id) {
+                self.add(format!("{field}[{i}]"), format!("{id} is listed twice"));
+            }
+        }
+    }
+
+    /// Money: a non-negative decimal amount and an ISO 4217 currency.
+    pub fn money(&mut self, field: &str, money: Option<&Money>) {
+        let Some(money) = money else { return };
+        if !is_decimal(&money.amount, 13, 4) {
+            self.add(
+                format!("{field}.amount"),
+                "must be a non-negative decimal string such as \"12.50\" (at most 13 digits, 4 decimals)",
+            );
+        }
+        if money.currency.len() != 3 || !money.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            self.add(
+                format!("{field}.currency"),
+                "must be an ISO 4217 code: three capital letters such as \"EUR\"",
+            );
+        }
+    }
+
+    /// A date range: `from` is not after `to`.
+    pub fn date_range(
+        &mut self,
+        from_field: &str,
+        from: Option<NaiveDate>,
+        to_field: &str,
+        to: Option<NaiveDate>,
+    ) {
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                self.add(
+                    to_field,
+                    format!("must not be before {from_field} ({from})"),
+                );
+            }
+        }
+    }
+}
+
+/// Parses a JSON document into an input type; a refusal names the field
+/// (`elements[0].kind`), and unknown fields are refused by name.
+pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, CatalogueError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let path = if path == "." { String::new() } else { path };
+        // serde names the unknown or missing member in its message, not in
+        // the path: move it to the field, where a client looks for it.
+        let named = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        // serde_path_to_error already ends the path with an unknown field,
+        // but stops at the parent of a missing one.
+        let field = match named {
+            Some(name) if path.is_empty() => name,
+            Some(name) if !(path == name || path.ends_with(&format!(".{name}"))) => {
+                format!("{path}.{name}")
+            }
+            _ => path,
+        };
+        let message = if message.starts_with("unknown field") {
+            format!("{message}; fields set by the service (id, created_at, updated_at, version) cannot be written")
+        } else {
+            message
+        };
+        CatalogueError::Invalid(vec![FieldError::new(field, message)])
+    })
+}
+
+/// Whether `s` is a plain non-negative decimal: at most `int_digits` digits,
+/// then optionally a point and 1 to `frac_digits` digits.
+pub fn is_decimal(s: &str, int_digits: usize, frac_digits: usize) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (s, None),
+    };
+    let digits = |p: &str, max: usize| {
+        !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    digits(int, int_digits) && frac.is_none_or(|f| digits(f, frac_digits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_plain_and_bounded() {
+        assert!(is_decimal("12.50", 13, 4));
+        assert!(is_decimal("0", 13, 4));
+        assert!(!is_decimal("-1", 13, 4));
+        assert!(!is_decimal("1.", 13, 4));
+        assert!(!is_decimal(".5", 13, 4));
+        assert!(!is_decimal("1e3", 13, 4));
+        assert!(!is_decimal("1.23456", 13, 4));
+        assert!(!is_decimal("12345678901234", 13, 4));
+    }
+
+    #[test]
+    fn duplicate_ids_are_named_by_position() {
+        let id = Uuid::now_v7();
+        let mut errors = Errors::default();
+        errors.ids("product_ids", &[id, id], 1);
+        let Err(CatalogueError::Invalid(list)) = errors.into_result() else {
+            panic!("duplicates must be refused");
+        };
+        assert_eq!(list[0].field, "product_ids[1]");
+    }
+}

@@ -1,0 +1,144 @@
+//! API keys in the store.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::api_keys;
+use super::{
+    from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
+};
+use crate::catalogue::api_key::{display_prefix, ApiKey, ApiKeyFilter, ApiKeyInput, Role};
+use crate::catalogue::Meta;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+struct ApiKeyRow {
+    id: String,
+    name: Option<String>,
+    role: String,
+    customer_id: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        let id = parse_id(&row.id)?;
+        Ok(ApiKey {
+            id,
+            name: row.name,
+            role: parse_text(&row.role, Role::parse)?,
+            customer_id: row.customer_id.as_deref().map(parse_id).transpose()?,
+            prefix: display_prefix(id),
+            created_at: from_db_time(row.created_at),
+            updated_at: from_db_time(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+/// What verifying a key needs.
+pub struct StoredSecret {
+    /// The key's role.
+    pub role: Role,
+    /// Its customer.
+    pub customer_id: Option<Uuid>,
+    /// The salt of its hash.
+    pub salt: String,
+    /// The salted hash of its secret.
+    pub secret_hash: String,
+}
+
+/// The stored hash of a key.
+pub fn find_secret(conn: &mut DbConnection, id: Uuid) -> Result<Option<StoredSecret>, StoreError> {
+    let row: Option<(String, Option<String>, String, String)> = api_keys::table
+        .find(id.to_string())
+        .select((
+            api_keys::role,
+            api_keys::customer_id,
+            api_keys::salt,
+            api_keys::secret_hash,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(role, customer_id, salt, secret_hash)| {
+        Ok(StoredSecret {
+            role: parse_text(&role, Role::parse)?,
+            customer_id: customer_id.as_deref().map(parse_id).transpose()?,
+            salt,
+            secret_hash,
+        })
+    })
+    .transpose()
+}
+
+/// Writes a new key.
+pub fn insert(
+    conn: &mut DbConnection,
+    meta: &Meta,
+    input: &ApiKeyInput,
+    salt: &str,
+    secret_hash: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(meta.id.to_string()),
+            api_keys::name.eq(input.name.as_deref()),
+            api_keys::role.eq(input.role.as_str()),
+            api_keys::customer_id.eq(input.customer_id.map(|c| c.to_string())),
+            api_keys::salt.eq(salt),
+            api_keys::secret_hash.eq(secret_hash),
+            api_keys::created_at.eq(to_db_time(meta.created_at)),
+            api_keys::updated_at.eq(to_db_time(meta.updated_at)),
+            api_keys::version.eq(meta.version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Reads one key.
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
+    api_keys::table
+        .find(id.to_string())
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ApiKey::try_from)
+        .transpose()
+}
+
+/// Reads one page of keys.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ApiKeyFilter,
+    page: &PageRequest,
+) -> Result<Page<ApiKey>, StoreError> {
+    let mut query = api_keys::table
+        .select(ApiKeyRow::as_select())
+        .filter(api_keys::id.gt(page.after_key()))
+        .order(api_keys::id)
+        .limit(page.fetch())
+        .into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(api_keys::role.eq(role.as_str()));
+    }
+    if let Some(customer_id) = filter.customer_id {
+        query = query.filter(api_keys::customer_id.eq(customer_id.to_string()));
+    }
+    let items = query
+        .load(conn)?
+        .into_iter()
+        .map(ApiKey::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, page, |k| k.id))
+}
+
+/// Deletes a key.
+pub fn delete(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
+    diesel::delete(api_keys::table.find(id.to_string())).execute(conn)?;
+    Ok(())
+}

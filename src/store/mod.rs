@@ -1,0 +1,390 @@
+//! The store: one diesel code path over SQLite and PostgreSQL.
+//!
+//! Every query is written once against [`DbConnection`], a diesel
+//! `MultiConnection` over both backends. Reads run in a read transaction (a
+//! consistent snapshot); every change runs through [`Store::write`], in one
+//! transaction, so that history and events can later be recorded next to the
+//! change itself.
+
+pub mod agreements;
+pub mod api_keys;
+pub mod components;
+pub mod consumer_groups;
+pub mod customers;
+pub(crate) mod links;
+pub mod offerings;
+pub mod products;
+pub mod resources;
+pub mod schema;
+pub mod services;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use uuid::Uuid;
+
+use crate::catalogue::{CatalogueError, Change};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either database; every query in the store is written
+/// against this one type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for production and replicas.
+    Pg(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`
+    Postgres,
+    /// anything else: a file path, optionally prefixed with `sqlite://`
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a database URL names.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Opens connections for the pool, each one set up for its backend.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    /// A manager for the database at `url`.
+    pub fn new(url: &str) -> Self {
+        let backend = Backend::of_url(url);
+        let url = match backend {
+            Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_owned(),
+            Backend::Postgres => url.to_owned(),
+        };
+        ConnectionManager { url, backend }
+    }
+
+    /// Opens one connection, set up as the pool would.
+    pub fn connect(&self) -> Result<DbConnection, diesel::r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConnection::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // Foreign keys are off by default in SQLite; WAL lets readers
+                // run beside the writer; FULL sync makes an acknowledged
+                // commit survive a power loss; the busy timeout makes writers
+                // queue instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        ConnectionManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Pg(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+        }
+    }
+}
+
+/// How the pool is sized and how long a request waits for a connection.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Connections held at most.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before it is refused.
+    pub acquire_timeout: Duration,
+}
+
+/// Errors of the store, before they are given an HTTP meaning.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No connection became free in time.
+    #[error("no database connection became free in time")]
+    Unavailable(#[source] diesel::r2d2::PoolError),
+    /// The database refused or failed a statement.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// A connection could not be set up.
+    #[error("could not connect to the database: {0}")]
+    Connect(String),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// The catalogue's store: a pool of connections to one database.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens a pool on `url` (creating the SQLite file if needed).
+    pub fn open(url: &str, settings: &PoolSettings) -> Result<Store, StoreError> {
+        let manager = ConnectionManager::new(url);
+        let backend = manager.backend;
+        // Fail at start-up, with the real cause, if the database is not there.
+        manager
+            .connect()
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let pool = Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(settings.acquire_timeout)
+            .test_on_check_out(false)
+            .build(manager)
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// The database behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StoreError> {
+        self.pool.get().map_err(StoreError::Unavailable)
+    }
+
+    /// Runs the pending migrations of this backend.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        run_migrations(&mut conn)
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Runs `f` in a read-only transaction, so that an entity and its
+    /// children are read from one snapshot.
+    pub fn read<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.conn()?;
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            Backend::Sqlite => "BEGIN DEFERRED",
+        };
+        in_transaction(&mut conn, begin, f)
+    }
+
+    /// The one place where the catalogue changes: runs `f` in a write
+    /// transaction and records what it reports as changed, in the same
+    /// transaction.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<(T, Change), CatalogueError>,
+    ) -> Result<T, CatalogueError> {
+        let mut conn = self.conn()?;
+        // SQLite takes the write lock at BEGIN, so that two writers queue on
+        // the busy timeout instead of failing on a lock upgrade.
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN",
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        };
+        let (value, change) = in_transaction(&mut conn, begin, |conn| {
+            let (value, change) = f(conn)?;
+            record_change(conn, &change)?;
+            Ok::<_, CatalogueError>((value, change))
+        })?;
+        tracing::info!(
+            entity = change.entity,
+            entity_id = %change.id,
+            operation = change.operation.as_str(),
+            version = change.version,
+            "catalogue changed"
+        );
+        Ok(value)
+    }
+}
+
+/// Where a committed change is recorded besides the change itself. History
+/// and the event outbox are written here, inside the writing transaction.
+fn record_change(_conn: &mut DbConnection, _change: &Change) -> Result<(), StoreError> {
+    Ok(())
+}
+
+fn in_transaction<T, E>(
+    conn: &mut DbConnection,
+    begin: &str,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    conn.batch_execute(begin).map_err(StoreError::from)?;
+    match f(conn) {
+        Ok(value) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(StoreError::from(e).into())
+            }
+        },
+        Err(e) => {
+            conn.batch_execute("ROLLBACK").map_err(StoreError::from)?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs the pending migrations on one connection.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    let applied = match conn {
+        DbConnection::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Reverts every migration on one connection (used to prove that the
+/// migrations go down and up again cleanly).
+pub fn revert_migrations(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    let reverted = match conn {
+        DbConnection::Pg(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    reverted.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// The current time as stored: UTC, to the microsecond on both backends.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub(crate) fn to_db_time(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+pub(crate) fn from_db_time(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+pub(crate) fn parse_id(s: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s)
+        .map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+}
+
+/// A stored enum value, refused when the database holds a name the code
+/// does not know.
+pub(crate) fn parse_text<T>(s: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(s).ok_or_else(|| {
+        StoreError::Query(diesel::result::Error::DeserializationError(
+            format!("unknown stored value `{s}`").into(),
+        ))
+    })
+}
+
+/// Says what still uses an entity, from counts of its users, or nothing when
+/// there are none: "used by 2 services and 1 offering".
+pub(crate) fn describe_uses(uses: &[(i64, &str)]) -> Option<String> {
+    let parts: Vec<String> = uses
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("still used by {}", parts.join(" and ")))
+    }
+}
+
+/// A page request: the id after which to start (ids are time-ordered UUIDv7),
+/// and how many rows at most.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// The last id of the previous page.
+    pub after: Option<Uuid>,
+    /// Rows on this page.
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// The bound to pass to `LIMIT`: one more than the page, to know whether
+    /// a next page exists.
+    pub(crate) fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    pub(crate) fn after_key(&self) -> String {
+        self.after.map(|u| u.to_string()).unwrap_or_default()
+    }
+}
+
+/// One page of results.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The entities on this page.
+    pub items: Vec<T>,
+    /// The id to continue after, when more remain.
+    pub next: Option<Uuid>,
+}
+
+impl<T> Page<T> {
+    /// Cuts `rows` (fetched with [`PageRequest::fetch`]) to the page size.
+    pub(crate) fn from_rows(
+        mut items: Vec<T>,
+        page: &PageRequest,
+        id: impl Fn(&T) -> Uuid,
+    ) -> Self {
+        let limit = page.limit as usize;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(id)
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}

@@ -1,0 +1,219 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        customer_id -> Text,
+        offering_id -> Text,
+        status -> Text,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        customer_id -> Nullable<Text>,
+        salt -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    components (id) {
+        id -> Text,
+        product_id -> Text,
+        resource_id -> Text,
+        quantity -> Integer,
+        role -> Nullable<Text>,
+        visibility -> Text,
+        customer_label -> Nullable<Text>,
+        customer_description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    consumer_groups (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    customer_consumer_groups (customer_id, consumer_group_id) {
+        customer_id -> Text,
+        consumer_group_id -> Text,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    offering_consumer_groups (offering_id, consumer_group_id) {
+        offering_id -> Text,
+        consumer_group_id -> Text,
+    }
+}
+
+diesel::table! {
+    offering_elements (offering_id, position) {
+        offering_id -> Text,
+        position -> Integer,
+        kind -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    offering_service_levels (offering_id, position) {
+        offering_id -> Text,
+        position -> Integer,
+        metric -> Text,
+        target -> Text,
+        unit -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    offering_services (offering_id, service_id) {
+        offering_id -> Text,
+        service_id -> Text,
+    }
+}
+
+diesel::table! {
+    offerings (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        price_amount -> Nullable<Text>,
+        price_currency -> Nullable<Text>,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        lifecycle_status -> Text,
+        owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    resources (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        dimension -> Text,
+        unit_cost_amount -> Nullable<Text>,
+        unit_cost_currency -> Nullable<Text>,
+        owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    service_outcomes (service_id, position) {
+        service_id -> Text,
+        position -> Integer,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    service_products (service_id, product_id) {
+        service_id -> Text,
+        product_id -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        portfolio_stage -> Text,
+        purpose -> Nullable<Text>,
+        availability_target -> Nullable<Text>,
+        support_hours -> Nullable<Text>,
+        owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(agreements -> customers (customer_id));
+diesel::joinable!(agreements -> offerings (offering_id));
+diesel::joinable!(api_keys -> customers (customer_id));
+diesel::joinable!(components -> products (product_id));
+diesel::joinable!(components -> resources (resource_id));
+diesel::joinable!(customer_consumer_groups -> consumer_groups (consumer_group_id));
+diesel::joinable!(customer_consumer_groups -> customers (customer_id));
+diesel::joinable!(offering_consumer_groups -> consumer_groups (consumer_group_id));
+diesel::joinable!(offering_consumer_groups -> offerings (offering_id));
+diesel::joinable!(offering_elements -> offerings (offering_id));
+diesel::joinable!(offering_service_levels -> offerings (offering_id));
+diesel::joinable!(offering_services -> offerings (offering_id));
+diesel::joinable!(offering_services -> services (service_id));
+diesel::joinable!(service_outcomes -> services (service_id));
+diesel::joinable!(service_products -> products (product_id));
+diesel::joinable!(service_products -> services (service_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agreements,
+    api_keys,
+    components,
+    consumer_groups,
+    customer_consumer_groups,
+    customers,
+    offering_consumer_groups,
+    offering_elements,
+    offering_service_levels,
+    offering_services,
+    offerings,
+    products,
+    resources,
+    service_outcomes,
+    service_products,
+    services,
+);

@@ -1,0 +1,164 @@
+//! Bad requests get a clear problem+json 4xx, never a 500 or a plain-text
+//! default, and write nothing.
+
+use serde_json::json;
+
+use crate::helpers::{id, Catalogue, TestApp};
+
+fn groups(app: &TestApp) -> usize {
+    app.get("/api/v1/consumer-groups").json()["items"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0)
+}
+
+#[test]
+fn malformed_json_is_a_400() {
+    let app = TestApp::spawn();
+    for body in [&b"{"[..], b"{\"name\": }", b"", b"\xff\xfe{}", b"[1, 2"] {
+        let problem = app
+            .req("POST", "/api/v1/consumer-groups")
+            .body(body.to_vec(), "application/json")
+            .send()
+            .problem(400);
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("JSON"));
+    }
+    assert_eq!(groups(&app), 0);
+}
+
+#[test]
+fn a_body_that_is_not_an_object_is_a_422() {
+    let app = TestApp::spawn();
+    for body in [json!([]), json!("name"), json!(null), json!(7)] {
+        app.req("POST", "/api/v1/consumer-groups")
+            .json(&body)
+            .send()
+            .problem(422);
+    }
+    let group = app.create("/consumer-groups", json!({"name": "G"}));
+    app.req("PATCH", &format!("/api/v1/consumer-groups/{}", id(&group)))
+        .merge_patch(&json!(["name"]))
+        .if_match(1)
+        .send()
+        .problem(422);
+}
+
+#[test]
+fn a_wrong_content_type_is_a_415() {
+    let app = TestApp::spawn();
+    let body = br#"{"name": "G"}"#.to_vec();
+    for content_type in [
+        "text/plain",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+    ] {
+        app.req("POST", "/api/v1/consumer-groups")
+            .body(body.clone(), content_type)
+            .send()
+            .problem(415);
+    }
+    let res = app
+        .req("POST", "/api/v1/consumer-groups")
+        .body(body.clone(), "application/json; charset=utf-8")
+        .send();
+    assert_eq!(
+        res.status,
+        201,
+        "parameters of the media type are fine: {}",
+        res.text()
+    );
+    let group = res.json();
+    app.req("PATCH", &format!("/api/v1/consumer-groups/{}", id(&group)))
+        .body(body, "text/plain")
+        .if_match(1)
+        .send()
+        .problem(415);
+    assert_eq!(groups(&app), 1);
+}
+
+#[test]
+fn a_body_over_the_cap_is_a_413() {
+    let app = TestApp::spawn_with(&[("VITRINE_MAX_BODY_BYTES", "4096")]);
+    let body = json!({"name": "G", "description": "x".repeat(5000)});
+    app.req("POST", "/api/v1/consumer-groups")
+        .json(&body)
+        .send()
+        .problem(413);
+    assert_eq!(groups(&app), 0);
+}
+
+#[test]
+fn a_malformed_id_in_the_path_is_a_400() {
+    let app = TestApp::spawn();
+    for path in [
+        "/api/v1/products/42",
+        "/api/v1/products/not-a-uuid",
+        "/api/v1/products/%00",
+    ] {
+        app.get(path).problem(400);
+    }
+    let c = Catalogue::build(&app);
+    app.get(&format!(
+        "/api/v1/products/{}/components/nope",
+        id(&c.product)
+    ))
+    .problem(400);
+}
+
+#[test]
+fn bad_query_parameters_are_a_400() {
+    let app = TestApp::spawn();
+    for query in [
+        "colour=red",
+        "lifecycle_status=gone",
+        "limit=ten",
+        "limit=-1",
+        "cursor=abc",
+        "limit=100000000000",
+    ] {
+        let problem = app.get(&format!("/api/v1/products?{query}")).problem(400);
+        assert!(!problem["detail"].as_str().unwrap_or_default().is_empty());
+    }
+    app.get("/api/v1/services?product_id=42").problem(400);
+}
+
+#[test]
+fn unknown_paths_and_methods_are_problems() {
+    let app = TestApp::spawn();
+    app.get("/api/v1/nothing").problem(404);
+    app.get("/nothing").problem(404);
+    app.req("GET", "/nothing").no_key().send().problem(404);
+    let res = app.req("PUT", "/api/v1/products").json(&json!({})).send();
+    assert!(res.status == 404 || res.status == 405, "{}", res.status);
+    res.problem(res.status);
+}
+
+#[test]
+fn a_missing_entity_is_a_404_problem() {
+    let app = TestApp::spawn();
+    let ghost = uuid::Uuid::now_v7();
+    for collection in [
+        "resources",
+        "products",
+        "services",
+        "offerings",
+        "consumer-groups",
+        "customers",
+        "agreements",
+        "api-keys",
+    ] {
+        let url = format!("/api/v1/{collection}/{ghost}");
+        app.get(&url).problem(404);
+        app.req("DELETE", &url).send().problem(404);
+        if collection != "api-keys" {
+            app.req("PATCH", &url)
+                .merge_patch(&json!({"name": "x"}))
+                .if_match(1)
+                .send()
+                .problem(404);
+        }
+    }
+}

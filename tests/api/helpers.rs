@@ -1,0 +1,441 @@
+//! The test harness: each test gets its own database and its own server on
+//! a free port, and talks HTTP to it as a client would.
+//!
+//! Tests run on SQLite (a file in a temporary folder). With
+//! `VITRINE_TEST_DATABASE_URL=postgres://...` they run on PostgreSQL, each in
+//! a database of its own, dropped at the end.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use diesel::connection::SimpleConnection;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use vitrine::config::Config;
+use vitrine::startup;
+use vitrine::store::{Backend, ConnectionManager};
+
+/// The admin key every test server accepts.
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+
+/// A database of one test.
+pub struct TestDb {
+    /// Its URL.
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A new, empty database.
+    pub fn new() -> TestDb {
+        match std::env::var("VITRINE_TEST_DATABASE_URL") {
+            Ok(base) if Backend::of_url(&base) == Backend::Postgres => {
+                let name = format!("vitrine_test_{}", Uuid::new_v4().simple());
+                let mut admin = ConnectionManager::new(&base)
+                    .connect()
+                    .expect("VITRINE_TEST_DATABASE_URL must reach PostgreSQL");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create the test database");
+                let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
+                let url = format!("{prefix}/{name}");
+                TestDb {
+                    url,
+                    postgres: Some((base, name)),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = dir.path().join("vitrine.db").display().to_string();
+                TestDb {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.postgres {
+            if let Ok(mut admin) = ConnectionManager::new(base).connect() {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running Vitrine over its own database.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    /// Its database (dropped after the server stops).
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Starts a server on a new database.
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(&[])
+    }
+
+    /// Starts a server on a new database, with extra environment settings.
+    pub fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new();
+        let url = db.url.clone();
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let config = Config::from_lookup(|name| {
+            if let Some((_, v)) = settings.iter().find(|(k, _)| k == name) {
+                return Some(v.clone());
+            }
+            match name {
+                "VITRINE_DATABASE_URL" => Some(url.clone()),
+                "VITRINE_ADMIN_KEY" => Some(ADMIN_KEY.to_owned()),
+                "VITRINE_DB_POOL_SIZE" => Some("4".to_owned()),
+                "VITRINE_WORKERS" => Some("1".to_owned()),
+                _ => None,
+            }
+        })
+        .expect("a valid test configuration");
+        let store = startup::open_store(&config).expect("open and migrate the test database");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let addr = listener.local_addr().expect("the bound address");
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = startup::server(startup::state(&config, store), &config, listener)
+                    .expect("start the server");
+                tx.send(server.handle())
+                    .expect("hand over the server handle");
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("the server started");
+        TestApp {
+            addr,
+            handle,
+            thread: Some(thread),
+            db,
+        }
+    }
+
+    /// A request with the admin key.
+    pub fn req(&self, method: &str, path: &str) -> Request<'_> {
+        Request {
+            app: self,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: vec![("Authorization".into(), format!("Bearer {ADMIN_KEY}"))],
+            body: Vec::new(),
+        }
+    }
+
+    /// GET with the admin key.
+    pub fn get(&self, path: &str) -> Response {
+        self.req("GET", path).send()
+    }
+
+    /// Creates an entity with the admin key and returns it; fails the test
+    /// unless the answer is 201.
+    pub fn create(&self, collection: &str, body: Value) -> Value {
+        let res = self
+            .req("POST", &format!("/api/v1{collection}"))
+            .json(&body)
+            .send();
+        assert_eq!(res.status, 201, "create {collection}: {}", res.text());
+        res.json()
+    }
+
+    /// Creates an API key of `role` (and customer) and returns its secret.
+    pub fn key(&self, role: &str, customer_id: Option<&str>) -> String {
+        let key = self.create(
+            "/api-keys",
+            json!({"name": role, "role": role, "customer_id": customer_id}),
+        );
+        key["secret"].as_str().expect("a secret").to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A request being built.
+pub struct Request<'a> {
+    app: &'a TestApp,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request<'_> {
+    /// Sends `key` instead of the admin key.
+    pub fn key(mut self, key: &str) -> Self {
+        self.headers.retain(|(k, _)| k != "Authorization");
+        self.headers
+            .push(("Authorization".into(), format!("Bearer {key}")));
+        self
+    }
+
+    /// Sends no key.
+    pub fn no_key(mut self) -> Self {
+        self.headers.retain(|(k, _)| k != "Authorization");
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends `If-Match` with the ETag of `version`.
+    pub fn if_match(self, version: i64) -> Self {
+        self.header("If-Match", &format!("\"{version}\""))
+    }
+
+    /// A JSON body.
+    pub fn json(self, body: &Value) -> Self {
+        self.body(body.to_string().into_bytes(), "application/json")
+    }
+
+    /// A merge patch body.
+    pub fn merge_patch(self, body: &Value) -> Self {
+        self.body(
+            body.to_string().into_bytes(),
+            "application/merge-patch+json",
+        )
+    }
+
+    /// Any body, of any content type.
+    pub fn body(mut self, body: Vec<u8>, content_type: &str) -> Self {
+        self.headers
+            .push(("Content-Type".into(), content_type.to_owned()));
+        self.body = body;
+        self
+    }
+
+    /// Sends the request and reads the whole response.
+    pub fn send(self) -> Response {
+        let mut stream = TcpStream::connect(self.app.addr).expect("connect to the test server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a read timeout");
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.method,
+            self.path,
+            self.app.addr,
+            self.body.len()
+        );
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("send the head");
+        // The server may answer (413) before reading the whole body.
+        let _ = stream.write_all(&self.body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        Response::parse(&raw)
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Response {
+    /// Its status code.
+    pub status: u16,
+    /// Its headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// Its body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Response {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no complete HTTP response: {:?}",
+                    String::from_utf8_lossy(raw)
+                )
+            });
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        if headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+        {
+            body = dechunk(&body);
+        }
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    /// Asserts a problem+json answer with this status, and returns it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        for member in ["type", "title", "detail"] {
+            assert!(
+                body[member].is_string(),
+                "problem without `{member}`: {body}"
+            );
+        }
+        body
+    }
+
+    /// The fields named by a 422 problem.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.problem(422)["errors"]
+            .as_array()
+            .expect("a list of field errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("a field name").to_owned())
+            .collect()
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
+
+/// The id of an entity.
+pub fn id(entity: &Value) -> String {
+    entity["id"].as_str().expect("an id").to_owned()
+}
+
+/// A small catalogue: one of each entity, linked.
+pub struct Catalogue {
+    pub resource: Value,
+    pub product: Value,
+    pub component: Value,
+    pub service: Value,
+    pub group: Value,
+    pub offering: Value,
+    pub customer: Value,
+    pub agreement: Value,
+}
+
+impl Catalogue {
+    /// Builds it through the API.
+    pub fn build(app: &TestApp) -> Catalogue {
+        let resource = app.create(
+            "/resources",
+            json!({"name": "VM", "dimension": "information_and_technology",
+            "unit_cost": {"amount": "42.00", "currency": "EUR"}}),
+        );
+        let product = app.create("/products", json!({"name": "Linux server"}));
+        let component = app.create(
+            &format!("/products/{}/components", id(&product)),
+            json!({"resource_id": id(&resource), "visibility": "customer", "customer_label": "A server"}),
+        );
+        let service = app.create(
+            "/services",
+            json!({"name": "Hosting", "product_ids": [id(&product)],
+            "portfolio_stage": "catalogue"}),
+        );
+        let group = app.create("/consumer-groups", json!({"name": "Public sector"}));
+        let offering = app.create(
+            "/offerings",
+            json!({"name": "Hosting Gold", "service_ids": [id(&service)],
+            "consumer_group_ids": [id(&group)], "status": "active"}),
+        );
+        let customer = app.create(
+            "/customers",
+            json!({"name": "ACME", "consumer_group_ids": [id(&group)]}),
+        );
+        let agreement = app.create(
+            "/agreements",
+            json!({"customer_id": id(&customer), "offering_id": id(&offering)}),
+        );
+        Catalogue {
+            resource,
+            product,
+            component,
+            service,
+            group,
+            offering,
+            customer,
+            agreement,
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Vitrine's API, tested over HTTP as its clients use it.
+
+// Tests fail loudly: an `expect` names what was expected.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod auth;
+mod crud;
+mod errors;
+mod helpers;
+mod lifecycle;
+mod migrations;
+mod references;
+mod service_endpoints;
+mod validation;
