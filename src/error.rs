@@ -216,7 +216,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Query(D::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 ApiError::Conflict(
-                    "The change collides with a concurrent change; nothing was written.".to_owned(),
+                    "The change would duplicate what exists already (such as a second overlay for \
+                     the same consumer group and offering); nothing was written."
+                        .to_owned(),
                 )
             }
             StoreError::Query(D::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {

@@ -12,11 +12,13 @@ pub mod crud;
 pub mod customers;
 pub mod health;
 pub mod offerings;
+pub mod overlays;
 pub mod pagination;
 pub mod products;
 pub mod resources;
 pub mod responses;
 pub mod services;
+pub mod views;
 
 use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -77,11 +79,14 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(offerings::update_offering)
         .service(offerings::delete_offering)
         .service(consumer_groups::list_consumer_groups)
+        .service(views::get_consumer_group_view)
         .service(consumer_groups::create_consumer_group)
         .service(consumer_groups::get_consumer_group)
         .service(consumer_groups::update_consumer_group)
         .service(consumer_groups::delete_consumer_group)
         .service(customers::list_customers)
+        .service(views::get_customer_view)
+        .service(views::get_customer_view_offering)
         .service(customers::create_customer)
         .service(customers::get_customer)
         .service(customers::update_customer)
@@ -91,6 +96,11 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(agreements::get_agreement)
         .service(agreements::update_agreement)
         .service(agreements::delete_agreement)
+        .service(overlays::list_overlays)
+        .service(overlays::create_overlay)
+        .service(overlays::get_overlay)
+        .service(overlays::update_overlay)
+        .service(overlays::delete_overlay)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::get_api_key)
@@ -115,6 +125,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "consumer-groups", description = "The groups of consumers offerings are designed for."),
         (name = "customers", description = "Customers and the consumer groups they belong to."),
         (name = "agreements", description = "Service relationships: a customer's agreement to an offering."),
+        (name = "overlays", description = "Tailoring: what a consumer group sees of an offering instead of the base offering. Field by field, the overlay with the highest priority wins; on equal priorities, the consumer group with the smallest id."),
+        (name = "views", description = "The catalogue as one customer, or one consumer group, sees it: computed, never stored, built from an allow-list of fields."),
         (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
         (name = "health", description = "Liveness and readiness, without a key."),
     )
@@ -132,7 +144,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
         for (name, response) in responses::components() {
-            components.responses.insert(name.to_owned(), response.into());
+            components
+                .responses
+                .insert(name.to_owned(), response.into());
         }
     }
 }

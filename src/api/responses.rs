@@ -34,7 +34,10 @@ pub const STATUSES: [u16; 12] = [400, 401, 403, 404, 409, 412, 413, 415, 422, 42
 
 /// The shared error responses, for `components/responses`.
 pub fn components() -> Vec<(&'static str, Response)> {
-    STATUSES.iter().map(|s| (name(*s), problem_response(*s))).collect()
+    STATUSES
+        .iter()
+        .map(|s| (name(*s), problem_response(*s)))
+        .collect()
 }
 
 fn describe(status: u16) -> &'static str {

@@ -188,12 +188,9 @@ pub fn create(store: &Store, input: ApiKeyInput) -> Result<CreatedApiKey, Catalo
     let secret_part = random_hex(32)?;
     store.write(|conn| {
         if let Some(customer_id) = input.customer_id {
-            if !crate::store::customers::exists(conn, customer_id)? {
-                return Err(CatalogueError::invalid(
-                    "customer_id",
-                    format!("no customer has the id {customer_id}"),
-                ));
-            }
+            let mut errors = Errors::default();
+            rows::check_customer(conn, customer_id, &mut errors)?;
+            errors.into_result()?;
         }
         let meta = Meta::new_entity();
         let hash = hash_secret(&salt, &secret_part);

@@ -10,10 +10,12 @@ pub mod customer;
 pub mod merge_patch;
 pub mod offering;
 pub mod ops;
+pub mod overlay;
 pub mod product;
 pub mod resource;
 pub mod service;
 pub mod validate;
+pub mod view;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;

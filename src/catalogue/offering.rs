@@ -72,6 +72,28 @@ pub struct ServiceLevel {
     pub unit: Option<String>,
 }
 
+/// Checks a list of service levels, named `service_levels`.
+pub(crate) fn check_service_levels(errors: &mut Errors, levels: &[ServiceLevel]) {
+    errors.list_len("service_levels", levels);
+    for (i, level) in levels.iter().enumerate() {
+        errors.required_text(
+            &format!("service_levels[{i}].metric"),
+            &level.metric,
+            SHORT_MAX,
+        );
+        errors.required_text(
+            &format!("service_levels[{i}].target"),
+            &level.target,
+            SHORT_MAX,
+        );
+        errors.optional_text(
+            &format!("service_levels[{i}].unit"),
+            level.unit.as_deref(),
+            SHORT_MAX,
+        );
+    }
+}
+
 /// A service offering.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -215,24 +237,7 @@ impl Entity for Offering {
             );
         }
         errors.money("price", input.price.as_ref());
-        errors.list_len("service_levels", &input.service_levels);
-        for (i, level) in input.service_levels.iter().enumerate() {
-            errors.required_text(
-                &format!("service_levels[{i}].metric"),
-                &level.metric,
-                SHORT_MAX,
-            );
-            errors.required_text(
-                &format!("service_levels[{i}].target"),
-                &level.target,
-                SHORT_MAX,
-            );
-            errors.optional_text(
-                &format!("service_levels[{i}].unit"),
-                level.unit.as_deref(),
-                SHORT_MAX,
-            );
-        }
+        check_service_levels(errors, &input.service_levels);
         errors.date_range("valid_from", input.valid_from, "valid_to", input.valid_to);
     }
 

@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{agreements, customers, offerings};
+use super::links::check_one;
+use super::schema::agreements;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
 };
@@ -65,6 +66,18 @@ impl TryFrom<AgreementRow> for Agreement {
     }
 }
 
+/// The agreements of a customer, ordered by id.
+pub fn of_customer(conn: &mut DbConnection, customer: Uuid) -> Result<Vec<Agreement>, StoreError> {
+    agreements::table
+        .filter(agreements::customer_id.eq(customer.to_string()))
+        .select(AgreementRow::as_select())
+        .order(agreements::id)
+        .load(conn)?
+        .into_iter()
+        .map(Agreement::try_from)
+        .collect()
+}
+
 impl Stored for Agreement {
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         agreements::table
@@ -110,26 +123,22 @@ impl Stored for Agreement {
         input: &AgreementInput,
         errors: &mut Errors,
     ) -> Result<(), StoreError> {
-        let customer: i64 = customers::table
-            .filter(customers::id.eq(input.customer_id.to_string()))
-            .count()
-            .get_result(conn)?;
-        if customer == 0 {
-            errors.add(
-                "customer_id",
-                format!("no customer has the id {}", input.customer_id),
-            );
-        }
-        let offering: i64 = offerings::table
-            .filter(offerings::id.eq(input.offering_id.to_string()))
-            .count()
-            .get_result(conn)?;
-        if offering == 0 {
-            errors.add(
-                "offering_id",
-                format!("no offering has the id {}", input.offering_id),
-            );
-        }
+        check_one!(
+            conn,
+            errors,
+            customers,
+            "customer_id",
+            "customer",
+            input.customer_id
+        );
+        check_one!(
+            conn,
+            errors,
+            offerings,
+            "offering_id",
+            "offering",
+            input.offering_id
+        );
         Ok(())
     }
 

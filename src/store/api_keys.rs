@@ -4,12 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::links::check_one;
 use super::schema::api_keys;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
 };
 use crate::catalogue::api_key::{display_prefix, ApiKey, ApiKeyFilter, ApiKeyInput, Role};
-use crate::catalogue::Meta;
+use crate::catalogue::{Errors, Meta};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -135,6 +136,23 @@ pub fn list(
         .map(ApiKey::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page::from_rows(items, page, |k| k.id))
+}
+
+/// Refuses `customer_id` unless a customer has that id.
+pub fn check_customer(
+    conn: &mut DbConnection,
+    customer_id: Uuid,
+    errors: &mut Errors,
+) -> Result<(), StoreError> {
+    check_one!(
+        conn,
+        errors,
+        customers,
+        "customer_id",
+        "customer",
+        customer_id
+    );
+    Ok(())
 }
 
 /// Deletes a key.

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::links::{check_one, exists};
 use super::schema::components;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -75,12 +76,27 @@ impl TryFrom<ComponentRow> for Component {
     }
 }
 
+/// The components of these products, ordered by product, then by id.
+pub fn of_products(
+    conn: &mut DbConnection,
+    products: &[String],
+) -> Result<Vec<Component>, StoreError> {
+    components::table
+        .filter(components::product_id.eq_any(products))
+        .select(ComponentRow::as_select())
+        .order((components::product_id, components::id))
+        .load(conn)?
+        .into_iter()
+        .map(Component::try_from)
+        .collect()
+}
+
 impl Stored for Component {
     fn check_scope(
         conn: &mut DbConnection,
         product_id: Uuid,
     ) -> Result<Option<&'static str>, StoreError> {
-        Ok((!super::products::exists(conn, product_id)?).then_some("product"))
+        Ok((!exists!(conn, products, product_id)).then_some("product"))
     }
 
     fn find(
@@ -133,16 +149,14 @@ impl Stored for Component {
         input: &ComponentInput,
         errors: &mut Errors,
     ) -> Result<(), StoreError> {
-        let found: i64 = super::schema::resources::table
-            .filter(super::schema::resources::id.eq(input.resource_id.to_string()))
-            .count()
-            .get_result(conn)?;
-        if found == 0 {
-            errors.add(
-                "resource_id",
-                format!("no resource has the id {}", input.resource_id),
-            );
-        }
+        check_one!(
+            conn,
+            errors,
+            resources,
+            "resource_id",
+            "resource",
+            input.resource_id
+        );
         Ok(())
     }
 

@@ -43,15 +43,6 @@ impl<'a> CustomerForm<'a> {
     }
 }
 
-/// Whether a customer has this id.
-pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, StoreError> {
-    let n: i64 = customers::table
-        .filter(customers::id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 fn with_links(
     conn: &mut DbConnection,
     rows: Vec<CustomerRow>,

@@ -10,7 +10,7 @@ use super::{parse_id, StoreError};
 use crate::catalogue::Errors;
 
 /// Groups `(parent, child)` rows by parent.
-pub(crate) fn group(rows: Vec<(String, String)>) -> Result<HashMap<String, Vec<Uuid>>, StoreError> {
+pub fn group(rows: Vec<(String, String)>) -> Result<HashMap<String, Vec<Uuid>>, StoreError> {
     let mut map: HashMap<String, Vec<Uuid>> = HashMap::new();
     for (parent, child) in rows {
         map.entry(parent).or_default().push(parse_id(&child)?);
@@ -19,7 +19,7 @@ pub(crate) fn group(rows: Vec<(String, String)>) -> Result<HashMap<String, Vec<U
 }
 
 /// Names each id of `ids` that is not in `found`.
-pub(crate) fn report_missing(
+pub fn report_missing(
     errors: &mut Errors,
     field: &str,
     what: &str,
@@ -54,11 +54,34 @@ macro_rules! check_exist {
 }
 pub(crate) use check_exist;
 
+/// Whether `$table` holds a row with the id `$id`.
+macro_rules! exists {
+    ($conn:expr, $table:ident, $id:expr) => {{
+        let found: i64 = crate::store::schema::$table::table
+            .filter(crate::store::schema::$table::id.eq($id.to_string()))
+            .count()
+            .get_result($conn)?;
+        found > 0
+    }};
+}
+pub(crate) use exists;
+
+/// Refuses `$field` unless `$table` holds the id `$id`.
+macro_rules! check_one {
+    ($conn:expr, $errors:expr, $table:ident, $field:literal, $what:literal, $id:expr) => {{
+        let id: uuid::Uuid = $id;
+        if !crate::store::links::exists!($conn, $table, id) {
+            $errors.add($field, format!("no {} has the id {id}", $what));
+        }
+    }};
+}
+pub(crate) use check_one;
+
 /// Declares the queries of one link table `$table ($parent, $child)`.
 macro_rules! link_table {
     ($(#[$meta:meta])* $module:ident: $table:ident ($parent:ident, $child:ident)) => {
         $(#[$meta])*
-        pub(crate) mod $module {
+        pub mod $module {
             use std::collections::HashMap;
 
             use diesel::prelude::*;
@@ -93,6 +116,16 @@ macro_rules! link_table {
                         .execute(conn)?;
                 }
                 Ok(())
+            }
+
+            /// The parents that link to any of `children`, each once.
+            pub fn parents_of(conn: &mut DbConnection, children: &[String]) -> Result<Vec<String>, StoreError> {
+                Ok($table::table
+                    .filter($table::$child.eq_any(children))
+                    .select($table::$parent)
+                    .distinct()
+                    .order($table::$parent)
+                    .load(conn)?)
             }
 
             /// How many parents link to `child`.

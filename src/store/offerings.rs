@@ -191,6 +191,16 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
         .collect()
 }
 
+/// The offerings with these ids, ordered by id.
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Offering>, StoreError> {
+    let rows = offerings::table
+        .filter(offerings::id.eq_any(ids))
+        .select(OfferingRow::as_select())
+        .order(offerings::id)
+        .load(conn)?;
+    assemble(conn, rows)
+}
+
 impl Stored for Offering {
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = offerings::table
@@ -308,7 +318,11 @@ impl Stored for Offering {
             .filter(agreements::offering_id.eq(id.to_string()))
             .count()
             .get_result(conn)?;
-        Ok(describe_uses(&[(agreements, "agreement")]))
+        let overlays = super::overlays::count_for_offering(conn, id)?;
+        Ok(describe_uses(&[
+            (agreements, "agreement"),
+            (overlays, "overlay"),
+        ]))
     }
 
     fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {

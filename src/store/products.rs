@@ -67,15 +67,6 @@ impl TryFrom<ProductRow> for Product {
     }
 }
 
-/// Whether a product has this id.
-pub fn exists(conn: &mut DbConnection, id: Uuid) -> Result<bool, StoreError> {
-    let n: i64 = products::table
-        .filter(products::id.eq(id.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 impl Stored for Product {
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         products::table

@@ -124,6 +124,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    overlay_service_levels (overlay_id, position) {
+        overlay_id -> Text,
+        position -> Integer,
+        metric -> Text,
+        target -> Text,
+        unit -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    overlays (id) {
+        id -> Text,
+        consumer_group_id -> Text,
+        offering_id -> Text,
+        name -> Nullable<Text>,
+        description -> Nullable<Text>,
+        price_amount -> Nullable<Text>,
+        price_currency -> Nullable<Text>,
+        overrides_service_levels -> Bool,
+        priority -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     products (id) {
         id -> Text,
         name -> Text,
@@ -195,6 +222,9 @@ diesel::joinable!(offering_elements -> offerings (offering_id));
 diesel::joinable!(offering_service_levels -> offerings (offering_id));
 diesel::joinable!(offering_services -> offerings (offering_id));
 diesel::joinable!(offering_services -> services (service_id));
+diesel::joinable!(overlay_service_levels -> overlays (overlay_id));
+diesel::joinable!(overlays -> consumer_groups (consumer_group_id));
+diesel::joinable!(overlays -> offerings (offering_id));
 diesel::joinable!(service_outcomes -> services (service_id));
 diesel::joinable!(service_products -> products (product_id));
 diesel::joinable!(service_products -> services (service_id));
@@ -211,6 +241,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     offering_service_levels,
     offering_services,
     offerings,
+    overlay_service_levels,
+    overlays,
     products,
     resources,
     service_outcomes,

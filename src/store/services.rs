@@ -129,6 +129,16 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ServiceRow>) -> Result<Vec<Servic
         .collect()
 }
 
+/// The services with these ids, ordered by id.
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Service>, StoreError> {
+    let rows = services::table
+        .filter(services::id.eq_any(ids))
+        .select(ServiceRow::as_select())
+        .order(services::id)
+        .load(conn)?;
+    assemble(conn, rows)
+}
+
 impl Stored for Service {
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = services::table

@@ -1,5 +1,7 @@
 //! API keys and roles: who may do what, on every endpoint.
 
+use std::rc::Rc;
+
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use vitrine::store::schema::api_keys;
@@ -12,6 +14,8 @@ enum Kind {
     Read,
     Write,
     Keys,
+    /// A view of the customer the customer key is bound to.
+    OwnView,
 }
 
 /// One request: method, path, body (JSON or merge patch) and If-Match.
@@ -26,21 +30,28 @@ struct Call {
 /// An endpoint: its name, what it needs, and how to make a call to it.
 type Endpoint<'a> = (&'static str, Kind, Box<dyn Fn() -> Call + 'a>);
 
+/// A read of `path`.
+fn read(path: String) -> Box<dyn Fn() -> Call> {
+    Box::new(move || Call {
+        method: "GET",
+        path: path.clone(),
+        body: None,
+        if_match: None,
+        ok: 200,
+    })
+}
+
 /// Every endpoint of `/api/v1`, each made fresh for each caller so that an
 /// allowed delete or patch never spoils the next probe.
 fn endpoints<'a>(app: &'a TestApp, c: &'a Catalogue) -> Vec<Endpoint<'a>> {
     let product = id(&c.product);
     let resource = id(&c.resource);
-    let read = |path: String| {
-        move || Call {
-            method: "GET",
-            path: path.clone(),
-            body: None,
-            if_match: None,
-            ok: 200,
-        }
-    };
+    let offering = id(&c.offering);
     let mut list: Vec<Endpoint<'a>> = Vec::new();
+    let overlay = app.create(
+        "/overlays",
+        json!({"consumer_group_id": id(&c.group), "offering_id": offering}),
+    );
     for (collection, entity) in [
         ("resources", &c.resource),
         ("products", &c.product),
@@ -49,71 +60,99 @@ fn endpoints<'a>(app: &'a TestApp, c: &'a Catalogue) -> Vec<Endpoint<'a>> {
         ("consumer-groups", &c.group),
         ("customers", &c.customer),
         ("agreements", &c.agreement),
+        ("overlays", &overlay),
     ] {
-        list.push((
-            "list",
-            Kind::Read,
-            Box::new(read(format!("/api/v1/{collection}"))),
-        ));
+        list.push(("list", Kind::Read, read(format!("/api/v1/{collection}"))));
         list.push((
             "get",
             Kind::Read,
-            Box::new(read(format!("/api/v1/{collection}/{}", id(entity)))),
+            read(format!("/api/v1/{collection}/{}", id(entity))),
         ));
     }
     list.push((
         "list components",
         Kind::Read,
-        Box::new(read(format!("/api/v1/products/{product}/components"))),
+        read(format!("/api/v1/products/{product}/components")),
     ));
     list.push((
         "get component",
         Kind::Read,
-        Box::new(read(format!(
+        read(format!(
             "/api/v1/products/{product}/components/{}",
             id(&c.component)
-        ))),
+        )),
     ));
-    let creates: Vec<(String, Value)> = vec![
+    list.push((
+        "customer view",
+        Kind::OwnView,
+        read(format!("/api/v1/customers/{}/view", id(&c.customer))),
+    ));
+    list.push((
+        "customer view offering",
+        Kind::OwnView,
+        read(format!(
+            "/api/v1/customers/{}/view/offerings/{offering}",
+            id(&c.customer)
+        )),
+    ));
+    list.push((
+        "group view",
+        Kind::Read,
+        read(format!("/api/v1/consumer-groups/{}/view", id(&c.group))),
+    ));
+
+    let fixed = |body: Value| -> Rc<dyn Fn() -> Value + 'a> { Rc::new(move || body.clone()) };
+    let creates: Vec<(String, Rc<dyn Fn() -> Value + 'a>)> = vec![
         (
             "/api/v1/resources".into(),
-            json!({"name": "R", "dimension": "partners_and_suppliers"}),
+            fixed(json!({"name": "R", "dimension": "partners_and_suppliers"})),
         ),
-        ("/api/v1/products".into(), json!({"name": "P"})),
+        ("/api/v1/products".into(), fixed(json!({"name": "P"}))),
         (
             format!("/api/v1/products/{product}/components"),
-            json!({"resource_id": resource, "visibility": "internal"}),
+            fixed(json!({"resource_id": resource, "visibility": "internal"})),
         ),
         (
             "/api/v1/services".into(),
-            json!({"name": "S", "product_ids": [product], "portfolio_stage": "pipeline"}),
+            fixed(json!({"name": "S", "product_ids": [product], "portfolio_stage": "pipeline"})),
         ),
         (
             "/api/v1/offerings".into(),
-            json!({"name": "O", "service_ids": [id(&c.service)]}),
+            fixed(json!({"name": "O", "service_ids": [id(&c.service)]})),
         ),
-        ("/api/v1/consumer-groups".into(), json!({"name": "G"})),
-        ("/api/v1/customers".into(), json!({"name": "C"})),
+        (
+            "/api/v1/consumer-groups".into(),
+            fixed(json!({"name": "G"})),
+        ),
+        ("/api/v1/customers".into(), fixed(json!({"name": "C"}))),
         (
             "/api/v1/agreements".into(),
-            json!({"customer_id": id(&c.customer), "offering_id": id(&c.offering)}),
+            fixed(json!({"customer_id": id(&c.customer), "offering_id": offering})),
+        ),
+        // One overlay per group and offering: each one needs a group of its own.
+        (
+            "/api/v1/overlays".into(),
+            Rc::new(move || {
+                let group = app.create("/consumer-groups", json!({"name": "For an overlay"}));
+                json!({"consumer_group_id": id(&group), "offering_id": id(&c.offering)})
+            }),
         ),
     ];
     for (path, body) in creates {
         let fresh = {
             let (path, body) = (path.clone(), body.clone());
-            move || {
-                let res = app.req("POST", &path).json(&body).send();
+            Rc::new(move || {
+                let res = app.req("POST", &path).json(&body()).send();
                 assert_eq!(res.status, 201, "{path}: {}", res.text());
                 format!("{path}/{}", id(&res.json()))
-            }
+            })
         };
         let create = {
-            let (path, body) = (path.clone(), body.clone());
+            let path = path.clone();
             move || Call {
                 method: "POST",
                 path: path.clone(),
-                body: Some(body.clone()),
+                body: Some(body()),
                 if_match: None,
                 ok: 201,
             }
@@ -139,11 +178,7 @@ fn endpoints<'a>(app: &'a TestApp, c: &'a Catalogue) -> Vec<Endpoint<'a>> {
         };
         list.push(("delete", Kind::Write, Box::new(delete)));
     }
-    list.push((
-        "list keys",
-        Kind::Keys,
-        Box::new(read("/api/v1/api-keys".into())),
-    ));
+    list.push(("list keys", Kind::Keys, read("/api/v1/api-keys".into())));
     list.push((
         "create key",
         Kind::Keys,
@@ -210,7 +245,10 @@ fn the_role_matrix_holds_on_every_endpoint() {
             let call = make();
             let allowed = matches!(
                 (caller, kind),
-                ("admin", _) | ("editor", Kind::Read | Kind::Write) | ("viewer", Kind::Read)
+                ("admin", _)
+                    | ("editor" | "viewer", Kind::Read | Kind::OwnView)
+                    | ("editor", Kind::Write)
+                    | ("customer", Kind::OwnView)
             );
             let expected = if allowed {
                 call.ok
@@ -253,7 +291,7 @@ fn the_role_matrix_holds_on_every_endpoint() {
     println!("role matrix: {probes} probes");
     assert_eq!(
         probes,
-        44 * callers.len(),
+        52 * callers.len(),
         "every endpoint of /api/v1, by every caller"
     );
 }

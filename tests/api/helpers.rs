@@ -51,7 +51,15 @@ impl TestDb {
                 }
             }
             _ => {
-                let dir = tempfile::tempdir().expect("a temporary folder");
+                // In memory where the machine has it: the tests check behaviour,
+                // not the disk's speed.
+                let shm = std::path::Path::new("/dev/shm");
+                let dir = if shm.is_dir() {
+                    tempfile::tempdir_in(shm)
+                } else {
+                    tempfile::tempdir()
+                }
+                .expect("a temporary folder");
                 let url = dir.path().join("vitrine.db").display().to_string();
                 TestDb {
                     url,

@@ -9,6 +9,8 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod migrations;
+mod model;
 mod references;
 mod service_endpoints;
 mod validation;
+mod view;

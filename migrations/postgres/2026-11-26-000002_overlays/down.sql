@@ -1,0 +1,2 @@
+DROP TABLE overlay_service_levels;
+DROP TABLE overlays;

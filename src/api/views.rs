@@ -1,0 +1,162 @@
+//! The views: `/api/v1/customers/{id}/view`, one offering of it, and
+//! `/api/v1/consumer-groups/{id}/view`.
+//!
+//! A customer key reads its own customer's view and nothing else. Whatever
+//! else it asks for (another customer's view, a missing customer, an
+//! offering not in its view) is the same 404, so that it learns nothing of
+//! what exists. Admin, editor and viewer keys preview any view.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::auth::{Caller, Permission};
+use super::responses::GetErrors;
+use super::AppState;
+use crate::catalogue::api_key::Role;
+use crate::catalogue::view::{self, ConsumerGroupView, CustomerView, ViewOffering};
+use crate::catalogue::CatalogueError;
+use crate::error::ApiError;
+
+/// The day a view is computed for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ViewQuery {
+    /// `YYYY-MM-DD`: evaluate validity windows and agreement dates on this
+    /// day; today (UTC) when absent.
+    pub on: Option<NaiveDate>,
+}
+
+impl ViewQuery {
+    fn day(&self) -> NaiveDate {
+        self.on.unwrap_or_else(|| Utc::now().date_naive())
+    }
+}
+
+/// The one answer a customer key gets for anything it may not see.
+fn hidden() -> ApiError {
+    ApiError::NotFound("Nothing is here for this key.".to_owned())
+}
+
+/// Who may read the view of `customer_id`: staff roles, and the customer's
+/// own keys.
+fn authorize(caller: &Caller, customer_id: Uuid) -> Result<(), ApiError> {
+    match caller.role {
+        Role::Customer if caller.customer_id == Some(customer_id) => Ok(()),
+        Role::Customer => Err(hidden()),
+        _ => caller.require(Permission::ReadCatalogue),
+    }
+}
+
+/// A view that does not exist: hidden from customer keys, named for staff.
+fn missing(caller: &Caller, detail: &str) -> ApiError {
+    if caller.role == Role::Customer {
+        hidden()
+    } else {
+        ApiError::NotFound(detail.to_owned())
+    }
+}
+
+async fn load_customer_view(
+    state: &AppState,
+    customer_id: Uuid,
+    on: NaiveDate,
+) -> Result<Option<CustomerView>, ApiError> {
+    state
+        .run(move |store| {
+            store.read(|conn| Ok::<_, CatalogueError>(view::customer_view(conn, customer_id, on)?))
+        })
+        .await
+}
+
+#[utoipa::path(
+    tag = "views",
+    summary = "A customer's view",
+    description = "The catalogue as the customer sees it on a day: the active offerings valid that day that are designed for one of its consumer groups or covered by one of its agreements in force; their services in the catalogue stage; the components of those services' products that customers may see, by their customer labels; its own agreements; with the overlays of its groups applied. Nothing else: no internal component, resource, cost, owner, other customer or offering not meant for it.\n\nA `customer` key reads its own customer's view only; anything else is a 404 that says nothing of what exists. Admin, editor and viewer keys preview any customer's view.",
+    params(("id" = Uuid, Path, description = "The customer's id."), ViewQuery),
+    responses((status = 200, description = "The customer's view.", body = CustomerView), GetErrors),
+    security(("api_key" = []))
+)]
+#[get("/customers/{id}/view")]
+pub async fn get_customer_view(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = id.into_inner();
+    authorize(&caller, customer_id)?;
+    let view = load_customer_view(&state, customer_id, query.day())
+        .await?
+        .ok_or_else(|| missing(&caller, "No customer has this id."))?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    tag = "views",
+    summary = "One offering of a customer's view",
+    description = "One offering as the customer sees it on a day, by the rules of the customer's view. An offering that is not in the view is a 404.",
+    params(
+        ("id" = Uuid, Path, description = "The customer's id."),
+        ("offering_id" = Uuid, Path, description = "The offering's id."),
+        ViewQuery
+    ),
+    responses((status = 200, description = "The offering, as the customer sees it.", body = ViewOffering), GetErrors),
+    security(("api_key" = []))
+)]
+#[get("/customers/{id}/view/offerings/{offering_id}")]
+pub async fn get_customer_view_offering(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, offering_id) = path.into_inner();
+    authorize(&caller, customer_id)?;
+    let view = load_customer_view(&state, customer_id, query.day())
+        .await?
+        .ok_or_else(|| missing(&caller, "No customer has this id."))?;
+    let offering = view
+        .offerings
+        .into_iter()
+        .find(|o| o.id == offering_id)
+        .ok_or_else(|| {
+            missing(
+                &caller,
+                "This offering is not in the customer's view on that day.",
+            )
+        })?;
+    Ok(HttpResponse::Ok().json(offering))
+}
+
+#[utoipa::path(
+    tag = "views",
+    summary = "A consumer group's view",
+    description = "What a prospective customer of the group would see on a day: the active offerings valid that day designed for the group, with their catalogue services, the components customers may see, and the group's overlays applied. No agreements.",
+    params(("id" = Uuid, Path, description = "The consumer group's id."), ViewQuery),
+    responses((status = 200, description = "The consumer group's view.", body = ConsumerGroupView), GetErrors),
+    security(("api_key" = []))
+)]
+#[get("/consumer-groups/{id}/view")]
+pub async fn get_consumer_group_view(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCatalogue)?;
+    let group_id = id.into_inner();
+    let on = query.day();
+    let view = state
+        .run(move |store| {
+            store.read(|conn| {
+                Ok::<_, CatalogueError>(view::consumer_group_view(conn, group_id, on)?)
+            })
+        })
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No consumer group has this id.".to_owned()))?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,149 @@
+//! Overlays: how an offering is tailored for one consumer group. Each field
+//! an overlay sets replaces the offering's own in the views of that group's
+//! members; a field it leaves null is not touched.
+//!
+//! Precedence, for a customer in several groups with overlays on the same
+//! offering: field by field, the overlay with the highest `priority` that
+//! sets the field wins; on equal priorities, the overlay of the consumer
+//! group with the smallest id wins.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::offering::{check_service_levels, ServiceLevel};
+use super::validate::{Errors, TEXT_MAX};
+use super::{meta_fields, Entity, Money};
+
+/// The largest priority, either way.
+pub const PRIORITY_MAX: i32 = 1_000_000;
+
+/// An overlay of one consumer group on one offering.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a18",
+    "consumer_group_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11",
+    "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
+    "name": "Linux hosting for the public sector", "description": null,
+    "price": {"amount": "399.00", "currency": "EUR"}, "service_levels": null, "priority": 10,
+    "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
+}))]
+pub struct Overlay {
+    /// The overlay's id.
+    pub id: Uuid,
+    /// The consumer group it tailors for.
+    pub consumer_group_id: Uuid,
+    /// The offering it tailors.
+    pub offering_id: Uuid,
+    /// The name the group sees; the offering's own when null.
+    pub name: Option<String>,
+    /// The description the group sees; the offering's own when null.
+    pub description: Option<String>,
+    /// The price the group sees; the offering's own when null.
+    pub price: Option<Money>,
+    /// The service levels the group sees, replacing the offering's list; the
+    /// offering's own when null.
+    pub service_levels: Option<Vec<ServiceLevel>>,
+    /// Higher wins where a customer's groups overlay the same field.
+    pub priority: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Its version, as in its `ETag`.
+    pub version: i32,
+}
+
+/// The writable fields of an overlay. Its consumer group and offering are
+/// set at creation and cannot change; there is one overlay per pair.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "consumer_group_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11",
+    "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
+    "price": {"amount": "399.00", "currency": "EUR"}, "priority": 10
+}))]
+pub struct OverlayInput {
+    /// The consumer group; it must exist.
+    pub consumer_group_id: Uuid,
+    /// The offering; it must exist.
+    pub offering_id: Uuid,
+    /// 1 to 200 characters; not overridden when null.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// At most 10,000 characters; not overridden when null.
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// Not overridden when null.
+    pub price: Option<Money>,
+    /// Replaces the offering's list (at most 200); not overridden when null.
+    #[schema(max_items = 200)]
+    pub service_levels: Option<Vec<ServiceLevel>>,
+    /// -1,000,000 to 1,000,000; 0 when absent.
+    #[serde(default)]
+    #[schema(minimum = -1000000, maximum = 1000000, default = 0)]
+    pub priority: i32,
+}
+
+/// Filters of the overlay list.
+#[derive(Debug, Default)]
+pub struct OverlayFilter {
+    /// For this consumer group.
+    pub consumer_group_id: Option<Uuid>,
+    /// On this offering.
+    pub offering_id: Option<Uuid>,
+}
+
+impl Entity for Overlay {
+    const KIND: &'static str = "overlay";
+    type Input = OverlayInput;
+    type Scope = ();
+    type Filter = OverlayFilter;
+
+    meta_fields!();
+
+    fn to_input(&self) -> OverlayInput {
+        OverlayInput {
+            consumer_group_id: self.consumer_group_id,
+            offering_id: self.offering_id,
+            name: self.name.clone(),
+            description: self.description.clone(),
+            price: self.price.clone(),
+            service_levels: self.service_levels.clone(),
+            priority: self.priority,
+        }
+    }
+
+    fn validate(input: &OverlayInput, errors: &mut Errors) {
+        if let Some(name) = &input.name {
+            errors.name("name", name);
+        }
+        errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
+        errors.money("price", input.price.as_ref());
+        if let Some(levels) = &input.service_levels {
+            check_service_levels(errors, levels);
+        }
+        if !(-PRIORITY_MAX..=PRIORITY_MAX).contains(&input.priority) {
+            errors.add(
+                "priority",
+                format!("must be from -{PRIORITY_MAX} to {PRIORITY_MAX}"),
+            );
+        }
+    }
+
+    fn check_transition(current: &Overlay, next: &OverlayInput, errors: &mut Errors) {
+        if next.consumer_group_id != current.consumer_group_id {
+            errors.add(
+                "consumer_group_id",
+                "cannot change: create an overlay for the other consumer group",
+            );
+        }
+        if next.offering_id != current.offering_id {
+            errors.add(
+                "offering_id",
+                "cannot change: create an overlay for the other offering",
+            );
+        }
+    }
+}
