@@ -16,6 +16,7 @@ use secrecy::SecretString;
 /// | `VITRINE_DB_ACQUIRE_TIMEOUT_MS` | `2000` | wait for a free connection before 503 |
 /// | `VITRINE_MAX_BODY_BYTES` | `262144` | the largest request body accepted |
 /// | `VITRINE_WORKERS` | the number of cores | HTTP worker threads |
+/// | `VITRINE_REQUEST_TIMEOUT_MS` | `10000` | time a client has to send a request's head |
 /// | `RUST_LOG` | `info` | log filter |
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -35,6 +36,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
+    /// How long a client has to send a request's head before it gets 408.
+    pub request_timeout: Duration,
 }
 
 /// A variable with a value that cannot be used.
@@ -106,6 +109,12 @@ impl Config {
             )?),
             max_body_bytes: number("VITRINE_MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024)?
                 as usize,
+            request_timeout: Duration::from_millis(number(
+                "VITRINE_REQUEST_TIMEOUT_MS",
+                10_000,
+                100,
+                600_000,
+            )?),
             workers: match get("VITRINE_WORKERS") {
                 None => None,
                 Some(_) => Some(number("VITRINE_WORKERS", 1, 1, 256)? as usize),

@@ -207,25 +207,28 @@ pub fn server(
     }
     Ok(server
         // Slow clients get a bounded time to send their request.
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(config.request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(30))
         .shutdown_timeout(10)
-        // No more threads wait on the database than it has connections.
-        .worker_max_blocking_threads(pool_size.max(2))
+        // Store work is admitted by one permit per connection (see
+        // `AppState::run`), so a worker never needs more threads than that.
+        .worker_max_blocking_threads(pool_size.max(1))
         .listen(listener)?
         .run())
 }
 
 /// The state of the service of `config` over `store`.
 pub fn state(config: &Config, store: Store) -> AppState {
-    AppState {
+    AppState::new(
         store,
-        admin_key: config
+        config
             .admin_key
             .as_ref()
             .map(|k| AdminKey::new(k.expose_secret())),
-    }
+        config.pool_size as usize,
+        config.acquire_timeout,
+    )
 }
 
 /// Serves the API until the process is stopped.

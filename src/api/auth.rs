@@ -103,11 +103,9 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             key_id: None,
         }
     } else {
-        let store = state.store.clone();
-        web::block(move || api_key::verify(&store, &presented))
-            .await
-            .map_err(ApiError::from)?
-            .map_err(ApiError::from)?
+        state
+            .run(move |store| api_key::verify(store, &presented))
+            .await?
             .map(|key| Caller {
                 role: key.role,
                 customer_id: key.customer_id,

@@ -37,8 +37,7 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let store = state.store.clone();
-    web::block(move || store.ping()).await??;
+    state.run(|store| store.ping()).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".to_owned(),
     }))

@@ -20,13 +20,16 @@ pub mod responses;
 pub mod services;
 pub mod views;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use actix_web::web;
+use tokio::sync::Semaphore;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::catalogue::api_key::AdminKey;
-use crate::catalogue::CatalogueError;
 use crate::error::ApiError;
 use crate::store::Store;
 
@@ -37,17 +40,57 @@ pub struct AppState {
     pub store: Store,
     /// The key from `VITRINE_ADMIN_KEY`, when set.
     pub admin_key: Option<AdminKey>,
+    /// One permit per database connection: no more store work runs at once
+    /// than the pool has connections.
+    permits: Arc<Semaphore>,
+    /// How long a request waits for a permit before it is refused with 503.
+    acquire_timeout: Duration,
 }
 
 impl AppState {
-    /// Runs blocking store work on the blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// The state of a service over `store`, running at most `connections`
+    /// pieces of store work at once.
+    pub fn new(
+        store: Store,
+        admin_key: Option<AdminKey>,
+        connections: usize,
+        acquire_timeout: Duration,
+    ) -> AppState {
+        AppState {
+            store,
+            admin_key,
+            permits: Arc::new(Semaphore::new(connections.max(1))),
+            acquire_timeout,
+        }
+    }
+
+    /// Runs blocking store work on the blocking pool, once a connection is
+    /// free; when none frees up in time, answers 503 at once rather than
+    /// queueing without bound.
+    pub async fn run<T, F, E>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, CatalogueError> + Send + 'static,
+        F: FnOnce(&Store) -> Result<T, E> + Send + 'static,
+        E: Into<ApiError> + Send + 'static,
     {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .ok_or_else(|| {
+                    ApiError::Unavailable(
+                        "The database is busy: every connection is in use. Try again shortly."
+                            .to_owned(),
+                    )
+                })?;
         let store = self.store.clone();
-        Ok(web::block(move || f(&store)).await??)
+        let outcome = web::block(move || {
+            let _permit = permit;
+            f(&store)
+        })
+        .await?;
+        outcome.map_err(Into::into)
     }
 }
 

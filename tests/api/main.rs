@@ -12,5 +12,6 @@ mod migrations;
 mod model;
 mod references;
 mod service_endpoints;
+mod stress;
 mod validation;
 mod view;

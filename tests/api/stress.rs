@@ -1,0 +1,487 @@
+//! Racing writers, pool exhaustion, hostile input and crashes: the claims a
+//! catalogue that other tools synchronise with must keep.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use serde_json::{json, Value};
+use vitrine::store::{Backend, ConnectionManager};
+
+use crate::helpers::{id, Catalogue, TestApp};
+
+#[test]
+fn fifty_concurrent_patches_with_one_etag_make_exactly_one_winner() {
+    let app = TestApp::spawn_with(&[("VITRINE_WORKERS", "4"), ("VITRINE_DB_POOL_SIZE", "8")]);
+    let product = app.create("/products", json!({"name": "Contended"}));
+    let url = format!("/api/v1/products/{}", id(&product));
+    let outcomes: Vec<(u16, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let (app, url) = (&app, &url);
+                s.spawn(move || {
+                    let name = format!("Writer {i}");
+                    let res = app
+                        .req("PATCH", url)
+                        .merge_patch(&json!({"name": name, "owner": name}))
+                        .if_match(1)
+                        .send();
+                    (res.status, name)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a writer"))
+            .collect()
+    });
+    let winners: Vec<&String> = outcomes
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, n)| n)
+        .collect();
+    let stale = outcomes.iter().filter(|(s, _)| *s == 412).count();
+    println!(
+        "racing writers: {} × 200, {stale} × 412 of 50 PATCHes with one ETag",
+        winners.len()
+    );
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    assert_eq!(stale, 49, "{outcomes:?}");
+    let stored = app.get(&url).json();
+    assert_eq!(
+        stored["name"],
+        winners[0].as_str(),
+        "the stored product is the winner's patch"
+    );
+    assert_eq!(stored["owner"], winners[0].as_str());
+    assert_eq!(stored["version"], 2);
+}
+
+#[test]
+fn concurrent_component_creates_and_link_changes_lose_nothing_and_duplicate_nothing() {
+    let app = TestApp::spawn_with(&[("VITRINE_WORKERS", "4"), ("VITRINE_DB_POOL_SIZE", "8")]);
+    let c = Catalogue::build(&app);
+    let products: Vec<String> = (0..10)
+        .map(|i| id(&app.create("/products", json!({"name": format!("P{i}")}))))
+        .collect();
+    let base = format!("/api/v1/products/{}/components", id(&c.product));
+    let service_url = format!("/api/v1/services/{}", id(&c.service));
+    let (created, links): (Vec<String>, Vec<(u16, Vec<String>)>) = std::thread::scope(|s| {
+        let creators: Vec<_> = (0..20)
+            .map(|i| {
+                let (app, base, resource) = (&app, &base, id(&c.resource));
+                s.spawn(move || {
+                    let res = app.req("POST", base)
+                        .json(&json!({"resource_id": resource, "visibility": "internal", "role": format!("part {i}")}))
+                        .send();
+                    assert_eq!(res.status, 201, "{}", res.text());
+                    id(&res.json())
+                })
+            })
+            .collect();
+        // Link changes race too: each reads the service, then swaps its products.
+        let linkers: Vec<_> = (0..10)
+            .map(|i| {
+                let (app, url, products) = (&app, &service_url, &products);
+                s.spawn(move || {
+                    let current = app.get(url).json();
+                    let wanted = vec![
+                        products[i].clone(),
+                        products[(i + 1) % products.len()].clone(),
+                    ];
+                    let res = app
+                        .req("PATCH", url)
+                        .merge_patch(&json!({"product_ids": wanted}))
+                        .if_match(current["version"].as_i64().expect("a version"))
+                        .send();
+                    (res.status, wanted)
+                })
+            })
+            .collect();
+        (
+            creators
+                .into_iter()
+                .map(|h| h.join().expect("a creator"))
+                .collect(),
+            linkers
+                .into_iter()
+                .map(|h| h.join().expect("a linker"))
+                .collect(),
+        )
+    });
+    let listed = app.get(&format!("{base}?limit=500")).json();
+    let listed: Vec<String> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(id)
+        .collect();
+    let unique: BTreeSet<&String> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "no component twice");
+    for component in &created {
+        assert!(
+            listed.contains(component),
+            "component {component} was acknowledged, then lost"
+        );
+    }
+    assert_eq!(
+        listed.len(),
+        created.len() + 1,
+        "the 20 new ones and the catalogue's own"
+    );
+    // The service's links are exactly those of the last successful patch.
+    assert!(
+        links.iter().all(|(s, _)| *s == 200 || *s == 412),
+        "{links:?}"
+    );
+    let stored = app.get(&service_url).json();
+    let mut stored_links: Vec<String> = stored["product_ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(|v| v.as_str().expect("an id").to_owned())
+        .collect();
+    stored_links.sort();
+    let won: Vec<Vec<String>> = links
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, w)| {
+            let mut w = w.clone();
+            w.sort();
+            w
+        })
+        .collect();
+    assert!(!won.is_empty());
+    assert!(
+        won.contains(&stored_links),
+        "the stored links {stored_links:?} are one winner's, whole"
+    );
+    assert_eq!(
+        stored["version"].as_i64(),
+        Some(1 + won.len() as i64),
+        "each success made one version"
+    );
+    println!("racing links: {} of 10 link changes won, {} refused as stale; 20 components created, none lost", won.len(), 10 - won.len());
+}
+
+/// Takes the database's write lock from outside the service, until dropped.
+struct WriteLock(vitrine::store::DbConnection);
+
+impl WriteLock {
+    fn take(app: &TestApp) -> WriteLock {
+        let mut conn = ConnectionManager::new(&app.db.url)
+            .connect()
+            .expect("a connection");
+        match Backend::of_url(&app.db.url) {
+            Backend::Sqlite => conn.batch_execute("BEGIN IMMEDIATE"),
+            Backend::Postgres => {
+                conn.batch_execute("BEGIN; LOCK TABLE consumer_groups IN ACCESS EXCLUSIVE MODE")
+            }
+        }
+        .expect("take the lock");
+        WriteLock(conn)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.batch_execute("ROLLBACK");
+    }
+}
+
+#[test]
+fn with_every_connection_busy_a_request_gets_503_with_retry_after_fast() {
+    let app = TestApp::spawn_with(&[
+        ("VITRINE_WORKERS", "2"),
+        ("VITRINE_DB_POOL_SIZE", "1"),
+        ("VITRINE_DB_ACQUIRE_TIMEOUT_MS", "300"),
+    ]);
+    let lock = WriteLock::take(&app);
+    std::thread::scope(|s| {
+        // This write holds the only connection while it waits for the lock.
+        let writer = s.spawn(|| {
+            app.req("POST", "/api/v1/consumer-groups")
+                .json(&json!({"name": "Patient"}))
+                .send()
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let res = app.get("/api/v1/consumer-groups");
+        let waited = started.elapsed();
+        let problem = res.problem(503);
+        assert_eq!(res.header("retry-after"), Some("1"));
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("busy"));
+        assert!(waited < Duration::from_secs(2), "answered after {waited:?}");
+        println!(
+            "pool exhaustion: 503 with Retry-After after {} ms",
+            waited.as_millis()
+        );
+        drop(lock);
+        let written = writer.join().expect("the writer");
+        assert_eq!(
+            written.status,
+            201,
+            "the waiting write goes through once the lock is gone: {}",
+            written.text()
+        );
+    });
+    assert_eq!(app.get("/api/v1/consumer-groups").status, 200);
+}
+
+fn count(app: &TestApp, collection: &str) -> usize {
+    app.get(&format!("/api/v1/{collection}?limit=500")).json()["items"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn hostile_bodies_are_refused_with_problems_and_write_nothing() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let path = format!("/api/v1/products/{}/components", id(&c.product));
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_object = format!(
+        "{{\"name\": {}1{}}}",
+        "{\"a\": ".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let bodies: Vec<(Vec<u8>, u16)> = vec![
+        (deep.into_bytes(), 400),
+        (deep_object.into_bytes(), 400),
+        (json!({"resource_id": id(&c.resource), "visibility": "internal", "quantity": 1e30}).to_string().into_bytes(), 422),
+        (json!({"resource_id": id(&c.resource), "visibility": "internal", "quantity": -5}).to_string().into_bytes(), 422),
+        (json!({"resource_id": id(&c.resource), "visibility": "internal", "quantity": 2_147_483_648u64}).to_string().into_bytes(), 422),
+        (json!({"resource_id": id(&c.resource), "visibility": "internal", "role": "r".repeat(201)}).to_string().into_bytes(), 422),
+        (json!({"resource_id": id(&c.resource), "visibility": "customer", "customer_label": "\u{0}\u{202e}".repeat(300)}).to_string().into_bytes(), 422),
+        (b"{\"resource_id\": \"\xc3\x28\", \"visibility\": \"internal\"}".to_vec(), 400),
+        (json!({"resource_id": id(&c.resource), "visibility": "internal", "product_id": id(&c.product)}).to_string().into_bytes(), 422),
+    ];
+    for (body, status) in bodies {
+        let preview = String::from_utf8_lossy(&body[..body.len().min(60)]).to_string();
+        let res = app.req("POST", &path).body(body, "application/json").send();
+        assert_eq!(res.status, status, "{preview}: {}", res.text());
+        res.problem(status);
+        assert_eq!(
+            app.get("/health/live").status,
+            200,
+            "the server is still up after {preview}"
+        );
+    }
+    let services = json!({"name": "S", "portfolio_stage": "pipeline",
+        "product_ids": (0..1000).map(|_| uuid::Uuid::now_v7().to_string()).collect::<Vec<_>>()});
+    assert!(app
+        .req("POST", "/api/v1/services")
+        .json(&services)
+        .send()
+        .invalid_fields()
+        .contains(&"product_ids".to_owned()));
+    let overlay = json!({"consumer_group_id": id(&c.group), "offering_id": id(&c.offering), "priority": 1u64 << 40});
+    assert_eq!(
+        app.req("POST", "/api/v1/overlays")
+            .json(&overlay)
+            .send()
+            .invalid_fields(),
+        ["priority"]
+    );
+    assert_eq!(
+        count(&app, &format!("products/{}/components", id(&c.product))),
+        1,
+        "nothing was written"
+    );
+    assert_eq!(count(&app, "services"), 1);
+    assert_eq!(count(&app, "overlays"), 0);
+}
+
+#[test]
+fn injected_headers_in_ids_are_refused_and_never_echoed() {
+    let app = TestApp::spawn();
+    for path in [
+        "/api/v1/products/abc%0d%0aX-Injected:%20yes",
+        "/api/v1/products/%0aSet-Cookie:%20a=b",
+        "/api/v1/products?name=x%0d%0aX-Injected:%20yes&cursor=%0d%0a",
+    ] {
+        let res = app.get(path);
+        assert!(
+            res.status == 400 || res.status == 200,
+            "{path}: {}",
+            res.status
+        );
+        assert!(
+            res.header("x-injected").is_none() && res.header("set-cookie").is_none(),
+            "{path}"
+        );
+    }
+    app.get("/api/v1/products/abc%0d%0aX-Injected:%20yes")
+        .problem(400);
+    let res = app.get("/api/v1/products?name=x%0d%0aX-Injected:%20yes");
+    assert_eq!(
+        res.status, 200,
+        "a name with a line break is just a name that matches nothing"
+    );
+    assert_eq!(res.json()["items"], json!([]));
+}
+
+#[test]
+fn a_slow_client_is_cut_off_in_bounded_time_and_the_server_stays_up() {
+    let app = TestApp::spawn_with(&[("VITRINE_REQUEST_TIMEOUT_MS", "500")]);
+    let mut slow = TcpStream::connect(app.addr).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a read timeout");
+    slow.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+        .expect("half a head");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the slow client was held {waited:?}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    println!("slow client: cut off after {} ms", waited.as_millis());
+    assert_eq!(app.get("/health/ready").status, 200);
+}
+
+/// Starts the binary on `url`, on a free port; returns it and its address.
+fn start_binary(url: &str) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a port")
+        .local_addr()
+        .expect("an address")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .env("VITRINE_DATABASE_URL", url)
+        .env("VITRINE_BIND", &addr)
+        .env("VITRINE_ADMIN_KEY", crate::helpers::ADMIN_KEY)
+        .env("VITRINE_WORKERS", "2")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start vitrine");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "vitrine did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, addr)
+}
+
+/// One request to a server that may die at any moment; none when it did.
+fn try_send(addr: &str, method: &str, path: &str, body: Option<&Value>) -> Option<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        crate::helpers::ADMIN_KEY,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+#[test]
+fn every_acknowledged_write_survives_kill_9() {
+    let db = crate::helpers::TestDb::new();
+    // On SQLite, a file on disk: the test is about what a commit survives.
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = match Backend::of_url(&db.url) {
+        Backend::Postgres => db.url.clone(),
+        Backend::Sqlite => dir.path().join("crash.db").display().to_string(),
+    };
+    let mut rng = crate::model::Rng::new(7);
+    let (mut server, mut addr) = start_binary(&url);
+    let setup = |addr: &str, path: &str, body: Value| {
+        try_send(addr, "POST", path, Some(&body)).expect("setup").1
+    };
+    let product = setup(&addr, "/api/v1/products", json!({"name": "P"}));
+    let service = setup(
+        &addr,
+        "/api/v1/services",
+        json!({"name": "S", "product_ids": [id(&product)], "portfolio_stage": "catalogue"}),
+    );
+    let group = setup(&addr, "/api/v1/consumer-groups", json!({"name": "G"}));
+    let mut acknowledged: Vec<Value> = Vec::new();
+    for round in 0..10 {
+        let kill_at = Instant::now() + Duration::from_millis(rng.range(100, 400) as u64);
+        let (stop, done) = std::sync::mpsc::channel::<()>();
+        let killer = {
+            let pid = server.id();
+            std::thread::spawn(move || {
+                std::thread::sleep(kill_at.saturating_duration_since(Instant::now()));
+                // SIGKILL, in the middle of whatever the server is doing.
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+                let _ = stop.send(());
+            })
+        };
+        let mut n = 0;
+        loop {
+            let body = json!({"name": format!("Offering {round}.{n}"), "service_ids": [id(&service)],
+                "consumer_group_ids": [id(&group)], "price": {"amount": format!("{n}.00"), "currency": "EUR"},
+                "elements": [{"kind": "goods", "name": format!("E{n}")}, {"kind": "service_action", "name": "Call"}],
+                "service_levels": [{"metric": "availability", "target": "99", "unit": "percent"}]});
+            match try_send(&addr, "POST", "/api/v1/offerings", Some(&body)) {
+                Some((201, created)) => acknowledged.push(created),
+                Some((status, body)) => panic!("round {round}: {status} {body}"),
+                None => {
+                    if done.try_recv().is_ok() {
+                        break;
+                    }
+                }
+            }
+            n += 1;
+        }
+        killer.join().expect("the killer");
+        let _ = server.wait();
+        (server, addr) = start_binary(&url);
+    }
+    let mut checked = 0;
+    for created in &acknowledged {
+        let (status, stored) = try_send(
+            &addr,
+            "GET",
+            &format!("/api/v1/offerings/{}", id(created)),
+            None,
+        )
+        .expect("a read");
+        assert_eq!(
+            status,
+            200,
+            "acknowledged offering {} was lost",
+            id(created)
+        );
+        assert_eq!(
+            &stored,
+            created,
+            "acknowledged offering {} is not whole",
+            id(created)
+        );
+        checked += 1;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("crash safety: 10 × kill -9, {checked} acknowledged writes checked, 0 lost");
+    assert!(checked >= 50, "too few writes to mean anything: {checked}");
+}
