@@ -29,15 +29,74 @@ where
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .wrap(from_fn(auth::authenticate))
-                .configure(api::configure_v1),
+                .configure(api::configure_v1)
+                .default_service(web::to(no_route)),
         )
         .service(health::live)
         .service(health::ready)
 }
 
-/// The OpenAPI spec of the service, as `/openapi.json` serves it.
+/// The OpenAPI spec of the service, as `/openapi.json` serves it: what the
+/// handlers declare, finished by [`api::spec::finish`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes(App::new().into_utoipa_app()).split_for_parts().1
+    use crate::catalogue::agreement::Agreement;
+    use crate::catalogue::overlay::Overlay;
+    use crate::catalogue::Entity;
+
+    let declared = routes(App::new().into_utoipa_app()).split_for_parts().1;
+    let Ok(mut spec) = serde_json::to_value(&declared) else {
+        return declared;
+    };
+    api::spec::finish(
+        &mut spec,
+        &[
+            ("Agreement", Agreement::IMMUTABLE),
+            ("Overlay", Overlay::IMMUTABLE),
+        ],
+    );
+    serde_json::from_value(spec).unwrap_or(declared)
+}
+
+/// The paths of the spec and their methods, to tell a 405 from a 404.
+#[derive(Debug, Clone, Default)]
+pub struct Routes(Vec<(Vec<String>, Vec<String>)>);
+
+impl Routes {
+    /// The routes of `spec`.
+    pub fn of(spec: &utoipa::openapi::OpenApi) -> Routes {
+        let spec = serde_json::to_value(spec).unwrap_or_default();
+        let routes = spec["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = item
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .map(|m| m.to_uppercase())
+                    .collect();
+                (segments, methods)
+            })
+            .collect();
+        Routes(routes)
+    }
+
+    /// The methods allowed on `path`, when a route matches it.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
 }
 
 /// The spec as committed in `openapi/openapi.json`.
@@ -51,6 +110,7 @@ pub fn openapi_json() -> String {
 pub fn app(
     state: AppState,
     max_body_bytes: usize,
+    spec: utoipa::openapi::OpenApi,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -60,7 +120,8 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, spec) = routes(
+    let routes_of_spec = Routes::of(&spec);
+    let (app, _) = routes(
         App::new()
             .into_utoipa_app()
             .app_data(web::Data::new(state))
@@ -68,23 +129,41 @@ pub fn app(
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("The query is not valid: {err}.")).into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| {
-                ApiError::BadRequest("An id in the path is not a valid UUID.".to_owned()).into()
+            // An id that is not a UUID names nothing: 404, like any other id
+            // that names nothing, with the reason.
+            .app_data(web::PathConfig::default().error_handler(|_, req| {
+                ApiError::NotFound(format!(
+                    "Nothing is at {}: ids are UUIDs such as 0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a10.",
+                    req.path()
+                ))
+                .into()
             })),
     )
     .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+    app.app_data(web::Data::new(routes_of_spec))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .default_service(web::to(no_route))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(from_fn(request_id_header))
         .wrap(TracingLogger::default())
 }
 
-async fn no_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "Nothing is served at {}.",
-        req.path()
-    )))
+/// 405 on a path that exists with other methods, 404 elsewhere.
+async fn no_route(
+    req: HttpRequest,
+    routes: web::Data<Routes>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            path: req.path().to_owned(),
+            allow,
+        }),
+        None => Err(ApiError::NotFound(format!(
+            "Nothing is served at {}.",
+            req.path()
+        ))),
+    }
 }
 
 /// Returns the request id of the request's span as `X-Request-Id`, and
@@ -201,7 +280,8 @@ pub fn server(
 ) -> std::io::Result<actix_web::dev::Server> {
     let max_body = config.max_body_bytes;
     let pool_size = config.pool_size as usize;
-    let mut server = HttpServer::new(move || app(state.clone(), max_body));
+    let spec = openapi();
+    let mut server = HttpServer::new(move || app(state.clone(), max_body, spec.clone()));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -243,4 +323,24 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     tracing::info!(bind = %config.bind, "serving");
     server.await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_tell_a_wrong_method_from_a_wrong_path() {
+        let routes = Routes::of(&openapi());
+        assert_eq!(
+            routes.allowed("/api/v1/products").as_deref(),
+            Some("GET, POST")
+        );
+        assert_eq!(
+            routes.allowed("/api/v1/products/x/components/y").as_deref(),
+            Some("DELETE, GET, PATCH")
+        );
+        assert_eq!(routes.allowed("/api/v1/nothing"), None);
+        assert_eq!(routes.allowed("/api/v1/products/"), None);
+    }
 }

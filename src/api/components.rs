@@ -124,7 +124,7 @@ pub async fn create_component(
     params(
         ("product_id" = Uuid, Path, description = "The product's id."),
         ("id" = Uuid, Path, description = "The component's id."),
-        ("If-Match" = String, Header, description = "The `ETag` the change was based on.")
+        ("If-Match" = String, Header, description = "The `ETag` the change was based on.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
     ),
     request_body(content = Object, content_type = "application/merge-patch+json",
         description = "The fields to change, with the names and types of the create body."),
@@ -161,7 +161,7 @@ pub async fn update_component(
     params(
         ("product_id" = Uuid, Path, description = "The product's id."),
         ("id" = Uuid, Path, description = "The component's id."),
-        ("If-Match" = Option<String>, Header, description = "When sent, the delete happens only at this version.")
+        ("If-Match" = Option<String>, Header, nullable = false, description = "When sent, the delete happens only at this version.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
     ),
     responses((status = 204, description = "Removed."), DeleteErrors),
     security(("api_key" = []))

@@ -28,23 +28,24 @@ pub fn optional_if_match(req: &HttpRequest) -> Precondition {
     if_match(req.headers().get(header::IF_MATCH))
 }
 
+/// The versions an `If-Match` names. Entity tags are compared strongly
+/// (RFC 9110, section 13.1.1): a weak tag, or anything that is not one of
+/// Vitrine's tags, matches no version, so the request fails with 412.
 fn if_match(value: Option<&HeaderValue>) -> Precondition {
     let Some(value) = value else {
         return Precondition::None;
     };
-    // A header that is not text names no version, so it matches none.
     let value = value.to_str().unwrap_or("");
     if value.trim() == "*" {
         return Precondition::Any;
     }
-    // Entity tags are compared strongly (RFC 9110 13.1.1): weak tags match
-    // nothing.
     let versions = value
         .split(',')
         .filter_map(|tag| {
             tag.trim()
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|t| t.parse::<i32>().ok())
         })
         .collect();
@@ -56,12 +57,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn if_match_lists_strong_tags_and_ignores_weak_ones() {
+    fn if_match_lists_strong_tags_and_nothing_else_matches() {
         let parse = |s: &'static str| if_match(Some(&HeaderValue::from_static(s)));
         assert_eq!(parse("\"3\""), Precondition::Versions(vec![3]));
         assert_eq!(parse("\"3\", \"4\""), Precondition::Versions(vec![3, 4]));
-        assert_eq!(parse("W/\"3\""), Precondition::Versions(vec![]));
         assert_eq!(parse("*"), Precondition::Any);
         assert_eq!(if_match(None), Precondition::None);
+        for nothing in [
+            "W/\"3\"",
+            "3",
+            "\"three\"",
+            "null",
+            "",
+            "\"3",
+            "\"\"",
+            "\"+3\"",
+        ] {
+            assert_eq!(parse(nothing), Precondition::Versions(vec![]), "{nothing}");
+        }
     }
 }

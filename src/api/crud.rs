@@ -121,7 +121,7 @@ macro_rules! crud_api {
             description = "Applies a JSON Merge Patch (RFC 7396) to the writable fields: members present replace, `null` clears, lists are replaced whole. The result is checked like a create. Needs `If-Match` with the current `ETag`.",
             params(
                 ("id" = uuid::Uuid, Path, description = "The entity's id."),
-                ("If-Match" = String, Header, description = "The `ETag` the change was based on.")
+                ("If-Match" = String, Header, description = "The `ETag` the change was based on.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
             ),
             request_body(content = Object, content_type = "application/merge-patch+json",
                 description = "The fields to change, with the names and types of the create body."),
@@ -161,7 +161,7 @@ macro_rules! crud_api {
             description = "Deletes the entity. While anything still refers to it, answers 409 and deletes nothing. `If-Match` is optional.",
             params(
                 ("id" = uuid::Uuid, Path, description = "The entity's id."),
-                ("If-Match" = Option<String>, Header, description = "When sent, the delete happens only at this version.")
+                ("If-Match" = Option<String>, Header, nullable = false, description = "When sent, the delete happens only at this version.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
             ),
             responses(
                 (status = 204, description = "Deleted."),

@@ -18,6 +18,7 @@ pub mod products;
 pub mod resources;
 pub mod responses;
 pub mod services;
+pub mod spec;
 pub mod views;
 
 use std::sync::Arc;

@@ -56,6 +56,7 @@ macro_rules! list_query {
             #[param(minimum = 1, maximum = 500)]
             pub limit: Option<u32>,
             /// The `next_cursor` of the previous page.
+            #[param(pattern = "^c1[0-9a-f]{32}$")]
             pub cursor: Option<String>,
             $($(#[$fmeta])* pub $field: Option<$ty>,)*
         }

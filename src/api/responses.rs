@@ -42,10 +42,10 @@ pub fn components() -> Vec<(&'static str, Response)> {
 
 fn describe(status: u16) -> &'static str {
     match status {
-        400 => "The request is malformed: a query parameter, the cursor, an id in the path or the JSON syntax of the body.",
+        400 => "The request is malformed: a query parameter, the cursor or the JSON syntax of the body.",
         401 => "No API key was presented, or the key is not valid.",
         403 => "The key's role may not do this.",
-        404 => "Nothing with this id exists, or the caller may not see it.",
+        404 => "Nothing with this id exists (an id that is not a UUID names nothing either), or the caller may not see it.",
         409 => "The change conflicts with the catalogue, such as a delete of something still referenced; nothing was changed.",
         412 => "`If-Match` does not name the entity's current version; nothing was changed.",
         413 => "The body is larger than the service accepts.",

@@ -101,6 +101,7 @@ impl Entity for Agreement {
     type Input = AgreementInput;
     type Scope = ();
     type Filter = AgreementFilter;
+    const IMMUTABLE: &'static [&'static str] = &["customer_id", "offering_id"];
 
     meta_fields!();
 
@@ -120,17 +121,5 @@ impl Entity for Agreement {
 
     fn check_transition(current: &Agreement, next: &AgreementInput, errors: &mut Errors) {
         current.status.check_move(next.status, "status", errors);
-        if next.customer_id != current.customer_id {
-            errors.add(
-                "customer_id",
-                "cannot change: create a new agreement for another customer",
-            );
-        }
-        if next.offering_id != current.offering_id {
-            errors.add(
-                "offering_id",
-                "cannot change: create a new agreement for another offering",
-            );
-        }
     }
 }

@@ -176,7 +176,10 @@ pub fn create(store: &Store, input: ApiKeyInput) -> Result<CreatedApiKey, Catalo
     let mut errors = Errors::default();
     errors.optional_text("name", input.name.as_deref(), SHORT_MAX);
     match (input.role, input.customer_id) {
-        (Role::Customer, None) => errors.add("customer_id", "is required for role `customer`"),
+        (Role::Customer, None) => errors.add(
+            "customer_id",
+            "a `customer` key is bound to one customer: name it here",
+        ),
         (Role::Admin | Role::Editor | Role::Viewer, Some(_)) => errors.add(
             "customer_id",
             "only a `customer` key is bound to a customer",

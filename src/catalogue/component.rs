@@ -77,8 +77,9 @@ pub struct ComponentInput {
     pub role: Option<String>,
     /// Who may see it.
     pub visibility: Visibility,
-    /// Required when `visibility` is `customer`; at most 200 characters.
-    #[schema(max_length = 200)]
+    /// What customers see the component as, needed when `visibility` is
+    /// `customer`; 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub customer_label: Option<String>,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]
@@ -127,7 +128,7 @@ impl Entity for Component {
         match (&input.visibility, &input.customer_label) {
             (Visibility::Customer, None) => errors.add(
                 "customer_label",
-                "is required when visibility is `customer`: customers see the component by this label",
+                "customers see a component by its label: a component they may see needs one",
             ),
             (_, Some(label)) => errors.required_text("customer_label", label, SHORT_MAX),
             (Visibility::Internal, None) => {}

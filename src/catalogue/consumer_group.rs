@@ -36,7 +36,7 @@ pub struct ConsumerGroup {
 #[schema(example = json!({"name": "Public sector", "description": "Ministries, agencies and municipalities"}))]
 pub struct ConsumerGroupInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

@@ -39,7 +39,7 @@ pub struct Customer {
 #[schema(example = json!({"name": "City of Ghent", "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"]}))]
 pub struct CustomerInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

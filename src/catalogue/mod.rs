@@ -160,6 +160,8 @@ pub trait Entity: Serialize + Sized + Send + 'static {
     type Scope: Copy + Send + 'static;
     /// The list filters.
     type Filter: Send + 'static;
+    /// Fields of the input set at creation that no change may alter.
+    const IMMUTABLE: &'static [&'static str] = &[];
 
     /// The entity's id, timestamps and version.
     fn meta(&self) -> Meta;

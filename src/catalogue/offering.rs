@@ -49,7 +49,7 @@ pub struct Element {
     /// What it gives.
     pub kind: ElementKind,
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]
@@ -62,10 +62,10 @@ pub struct Element {
 #[schema(example = json!({"metric": "availability", "target": "99.9", "unit": "percent"}))]
 pub struct ServiceLevel {
     /// What is measured; 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub metric: String,
     /// The promised value; 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub target: String,
     /// The unit of the target; at most 200 characters.
     #[schema(max_length = 200)]
@@ -150,7 +150,7 @@ pub struct Offering {
 }))]
 pub struct OfferingInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

@@ -99,7 +99,23 @@ pub fn patch<E: Stored>(
                 diesel::result::Error::SerializationError(Box::new(e)),
             ))
         })?;
+        let before = document.clone();
         merge_patch::apply(&mut document, patch);
+        let mut errors = Errors::default();
+        // A null clears a member; a null for a member the entity does not
+        // have is an unknown field, refused like any other.
+        for field in unknown_nulls(Some(&before), patch, "") {
+            errors.add(field, "unknown field: not a field of this entity");
+        }
+        for field in E::IMMUTABLE {
+            if document.get(field) != before.get(field) {
+                errors.add(
+                    *field,
+                    format!("cannot change: create a new {} instead", E::KIND),
+                );
+            }
+        }
+        errors.into_result()?;
         let input = parse(document)?;
         let mut errors = Errors::default();
         E::validate(&input, &mut errors);
@@ -140,6 +156,33 @@ pub fn delete<E: Stored>(
         E::remove(conn, id)?;
         Ok(((), change::<E>(&meta, Operation::Deleted)))
     })
+}
+
+/// The members of `patch` set to null that `before` does not have, at any
+/// depth, named by their path.
+fn unknown_nulls(before: Option<&Value>, patch: &Value, path: &str) -> Vec<String> {
+    let Value::Object(members) = patch else {
+        return Vec::new();
+    };
+    let mut unknown = Vec::new();
+    for (key, value) in members {
+        let field = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        let target = before.and_then(|b| b.get(key));
+        if value.is_null() && target.is_none() {
+            unknown.push(field);
+        } else if value.is_object() {
+            unknown.extend(unknown_nulls(
+                target.filter(|t| t.is_object()),
+                value,
+                &field,
+            ));
+        }
+    }
+    unknown
 }
 
 fn change<E: Stored>(meta: &Meta, operation: Operation) -> Change {

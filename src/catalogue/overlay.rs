@@ -70,7 +70,7 @@ pub struct OverlayInput {
     /// The offering; it must exist.
     pub offering_id: Uuid,
     /// 1 to 200 characters; not overridden when null.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: Option<String>,
     /// At most 10,000 characters; not overridden when null.
     #[schema(max_length = 10000)]
@@ -100,6 +100,7 @@ impl Entity for Overlay {
     type Input = OverlayInput;
     type Scope = ();
     type Filter = OverlayFilter;
+    const IMMUTABLE: &'static [&'static str] = &["consumer_group_id", "offering_id"];
 
     meta_fields!();
 
@@ -128,21 +129,6 @@ impl Entity for Overlay {
             errors.add(
                 "priority",
                 format!("must be from -{PRIORITY_MAX} to {PRIORITY_MAX}"),
-            );
-        }
-    }
-
-    fn check_transition(current: &Overlay, next: &OverlayInput, errors: &mut Errors) {
-        if next.consumer_group_id != current.consumer_group_id {
-            errors.add(
-                "consumer_group_id",
-                "cannot change: create an overlay for the other consumer group",
-            );
-        }
-        if next.offering_id != current.offering_id {
-            errors.add(
-                "offering_id",
-                "cannot change: create an overlay for the other offering",
             );
         }
     }

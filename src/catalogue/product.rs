@@ -61,7 +61,7 @@ pub struct Product {
 #[schema(example = json!({"name": "Managed Linux server", "owner": "Platform team"}))]
 pub struct ProductInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

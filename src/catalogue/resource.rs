@@ -62,7 +62,7 @@ pub struct Resource {
 }))]
 pub struct ResourceInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

@@ -36,11 +36,29 @@ pub struct Utility {
     /// Why the service exists; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub purpose: Option<String>,
-    /// The outcomes customers want from it; at most 200, each at most 1,000 characters.
+    /// The outcomes customers want from it; at most 200.
     #[serde(default)]
-    #[schema(max_items = 200)]
+    #[schema(max_items = 200, value_type = Vec<Outcome>)]
     pub outcomes: Vec<String>,
 }
+
+/// One outcome of a service, as the spec describes it: 1 to 1,000
+/// characters, not blank.
+pub struct Outcome;
+
+impl utoipa::PartialSchema for Outcome {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("One outcome: 1 to 1,000 characters, not blank."))
+            .min_length(Some(1))
+            .max_length(Some(OUTCOME_MAX))
+            .pattern(Some(super::validate::NOT_BLANK))
+            .into()
+    }
+}
+
+impl ToSchema for Outcome {}
 
 /// Warranty: how well the service performs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -100,7 +118,7 @@ pub struct Service {
 }))]
 pub struct ServiceInput {
     /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]

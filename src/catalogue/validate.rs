@@ -60,13 +60,9 @@ impl Errors {
         }
     }
 
-    /// A name: required, not blank, at most [`NAME_MAX`] characters.
+    /// A name: not blank, at most [`NAME_MAX`] characters.
     pub fn name(&mut self, field: &str, value: &str) {
-        if value.trim().is_empty() {
-            self.add(field, "must not be empty");
-        } else {
-            self.max_len(field, value, NAME_MAX);
-        }
+        self.required_text(field, value, NAME_MAX);
     }
 
     /// An optional text of at most `max` characters.
@@ -76,10 +72,10 @@ impl Errors {
         }
     }
 
-    /// A required text, not blank, of at most `max` characters.
+    /// A text that is not blank, of at most `max` characters.
     pub fn required_text(&mut self, field: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
-            self.add(field, "must not be empty");
+        if is_blank(value) {
+            self.add(field, "must hold more than white space");
         } else {
             self.max_len(field, value, max);
         }
@@ -183,6 +179,16 @@ pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, CatalogueErro
         };
         CatalogueError::Invalid(vec![FieldError::new(field, message)])
     })
+}
+
+/// The pattern of a text that is not blank: one character at least that is
+/// not white space (as [`is_blank`] counts it).
+pub const NOT_BLANK: &str = "[^\\t\\n\\f\\r ]";
+
+/// Whether a text is empty or only white space (space, tab, line feed, form
+/// feed, carriage return: the ASCII white space every client agrees on).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_whitespace())
 }
 
 /// Whether `s` is a plain non-negative decimal: at most `int_digits` digits,

@@ -91,21 +91,28 @@ fn a_body_over_the_cap_is_a_413() {
 }
 
 #[test]
-fn a_malformed_id_in_the_path_is_a_400() {
+fn an_id_that_is_not_a_uuid_names_nothing() {
     let app = TestApp::spawn();
     for path in [
         "/api/v1/products/42",
         "/api/v1/products/not-a-uuid",
         "/api/v1/products/%00",
     ] {
-        app.get(path).problem(400);
+        let problem = app.get(path).problem(404);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("UUID"),
+            "{problem}"
+        );
     }
     let c = Catalogue::build(&app);
     app.get(&format!(
         "/api/v1/products/{}/components/nope",
         id(&c.product)
     ))
-    .problem(400);
+    .problem(404);
 }
 
 #[test]
@@ -132,8 +139,36 @@ fn unknown_paths_and_methods_are_problems() {
     app.get("/nothing").problem(404);
     app.req("GET", "/nothing").no_key().send().problem(404);
     let res = app.req("PUT", "/api/v1/products").json(&json!({})).send();
-    assert!(res.status == 404 || res.status == 405, "{}", res.status);
-    res.problem(res.status);
+    res.problem(405);
+    assert_eq!(res.header("allow"), Some("GET, POST"));
+    let res = app
+        .req(
+            "TRACE",
+            &format!("/api/v1/products/{}", uuid::Uuid::now_v7()),
+        )
+        .send();
+    res.problem(405);
+    assert_eq!(res.header("allow"), Some("DELETE, GET, PATCH"));
+    app.req("POST", "/health/live").no_key().send().problem(405);
+}
+
+#[test]
+fn an_if_match_that_names_no_version_of_ours_is_a_412() {
+    let app = TestApp::spawn();
+    let group = app.create("/consumer-groups", json!({"name": "G"}));
+    let url = format!("/api/v1/consumer-groups/{}", id(&group));
+    for value in ["null", "1", "\"one\"", "", "\"1", "W/\"1\""] {
+        app.req("PATCH", &url)
+            .merge_patch(&json!({"name": "H"}))
+            .header("If-Match", value)
+            .send()
+            .problem(412);
+        app.req("DELETE", &url)
+            .header("If-Match", value)
+            .send()
+            .problem(412);
+    }
+    assert_eq!(app.get(&url).json()["version"], 1, "nothing changed");
 }
 
 #[test]

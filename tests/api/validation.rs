@@ -63,6 +63,16 @@ fn fields_set_by_the_service_and_unknown_fields_are_refused() {
         .if_match(1)
         .send();
     assert_eq!(res.invalid_fields(), ["version"]);
+    let res = app
+        .req("PATCH", &format!("/api/v1/consumer-groups/{}", id(&group)))
+        .merge_patch(&json!({"colour": null}))
+        .if_match(1)
+        .send();
+    assert_eq!(
+        res.invalid_fields(),
+        ["colour"],
+        "a null for an unknown field is refused too"
+    );
     assert_eq!(
         app.get("/api/v1/consumer-groups").json()["items"]
             .as_array()

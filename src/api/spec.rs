@@ -1,0 +1,202 @@
+//! What the spec states beyond the handlers' annotations, derived from them
+//! so that nothing is written twice:
+//! - the body of each merge patch: the create body with every field
+//!   optional and the fields that never change left out;
+//! - links from each create to the operations on what it created (its id,
+//!   and its `ETag` for `If-Match`), so that a client or a test tool can
+//!   follow them.
+
+use serde_json::{json, Map, Value};
+
+/// Adds patch schemas and links to a spec; `immutable` names, per entity
+/// schema, the fields no change may alter.
+pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
+    add_patch_schemas(spec, immutable);
+    add_links(spec);
+}
+
+fn schema_name(reference: &Value) -> Option<&str> {
+    reference.as_str()?.strip_prefix("#/components/schemas/")
+}
+
+fn add_patch_schemas(spec: &mut Value, immutable: &[(&str, &[&str])]) {
+    let mut patches = Map::new();
+    let paths = spec["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut());
+    for item in paths {
+        let Some(op) = item.get_mut("patch") else {
+            continue;
+        };
+        let Some(entity) =
+            schema_name(&op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"])
+                .map(str::to_owned)
+        else {
+            continue;
+        };
+        let patch_name = format!("{entity}Patch");
+        let body = &mut op["requestBody"]["content"]["application/merge-patch+json"]["schema"];
+        if !body.is_object() {
+            continue;
+        }
+        *body = json!({"$ref": format!("#/components/schemas/{patch_name}")});
+        patches.insert(patch_name, entity.clone().into());
+    }
+    let Some(schemas) = spec["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for (patch_name, entity) in patches {
+        let entity = entity.as_str().unwrap_or_default();
+        let Some(mut schema) = schemas.get(&format!("{entity}Input")).cloned() else {
+            continue;
+        };
+        let fixed = immutable
+            .iter()
+            .find(|(name, _)| *name == entity)
+            .map_or(&[][..], |(_, f)| f);
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("required");
+            object.remove("example");
+            if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
+                for field in fixed {
+                    properties.remove(*field);
+                }
+            }
+            object.insert(
+                "description".into(),
+                format!(
+                    "A JSON Merge Patch (RFC 7396) of the entity: the fields to change, with the names and types \
+                     of the create body. A member set to null is cleared.{}",
+                    if fixed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {} cannot change.", fixed.join(" and "))
+                    }
+                )
+                .into(),
+            );
+        }
+        schemas.insert(patch_name, schema);
+    }
+}
+
+/// The path parameters of a path template, in order.
+fn parameters(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect()
+}
+
+fn add_links(spec: &mut Value) {
+    let Some(paths) = spec["paths"].as_object() else {
+        return;
+    };
+    // Each create, with the operations on what it creates.
+    let mut links: Vec<(String, Map<String, Value>)> = Vec::new();
+    for (collection, item) in paths {
+        if item
+            .get("post")
+            .and_then(|op| op["responses"].get("201"))
+            .is_none()
+        {
+            continue;
+        }
+        let mut found = Map::new();
+        for (target, target_item) in paths {
+            let Some(rest) = target.strip_prefix(&format!("{collection}/")) else {
+                continue;
+            };
+            let mut segments = rest.split('/');
+            let Some(new_id) = segments
+                .next()
+                .and_then(|s| s.strip_prefix('{'))
+                .and_then(|s| s.strip_suffix('}'))
+            else {
+                continue;
+            };
+            // Only what the create's answer and request can fill in.
+            if segments.any(|s| s.starts_with('{')) {
+                continue;
+            }
+            let own_item = rest == format!("{{{new_id}}}");
+            for (method, op) in target_item.as_object().into_iter().flatten() {
+                let Some(operation_id) = op["operationId"].as_str() else {
+                    continue;
+                };
+                let mut parameters_map = Map::new();
+                for name in parameters(collection) {
+                    parameters_map.insert(
+                        format!("path.{name}"),
+                        format!("$request.path.{name}").into(),
+                    );
+                }
+                parameters_map.insert(format!("path.{new_id}"), "$response.body#/id".into());
+                let takes_if_match = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == "If-Match"));
+                if own_item && takes_if_match {
+                    parameters_map.insert("header.If-Match".into(), "$response.header.ETag".into());
+                }
+                found.insert(
+                    operation_id.to_owned(),
+                    json!({
+                        "operationId": operation_id,
+                        "parameters": parameters_map,
+                        "description": format!("{} {target} of what was created.", method.to_uppercase()),
+                    }),
+                );
+            }
+        }
+        if !found.is_empty() {
+            links.push((collection.clone(), found));
+        }
+    }
+    for (collection, found) in links {
+        spec["paths"][&collection]["post"]["responses"]["201"]["links"] = Value::Object(found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_links_to_its_item_and_its_sub_collections() {
+        let mut spec = json!({
+            "paths": {
+                "/p": {"post": {"operationId": "create_p", "responses": {"201": {}}}},
+                "/p/{id}": {
+                    "get": {"operationId": "get_p"},
+                    "patch": {"operationId": "update_p", "parameters": [{"name": "If-Match"}]}
+                },
+                "/p/{p_id}/c": {"post": {"operationId": "create_c", "responses": {"201": {}}}},
+                "/p/{p_id}/c/{id}": {"get": {"operationId": "get_c"}}
+            },
+            "components": {"schemas": {}}
+        });
+        add_links(&mut spec);
+        let links = &spec["paths"]["/p"]["post"]["responses"]["201"]["links"];
+        assert_eq!(
+            links["get_p"]["parameters"],
+            json!({"path.id": "$response.body#/id"})
+        );
+        assert_eq!(
+            links["update_p"]["parameters"]["header.If-Match"],
+            "$response.header.ETag"
+        );
+        assert_eq!(
+            links["create_c"]["parameters"],
+            json!({"path.p_id": "$response.body#/id"})
+        );
+        assert!(
+            links.get("get_c").is_none(),
+            "the component's id is not known yet"
+        );
+        let nested = &spec["paths"]["/p/{p_id}/c"]["post"]["responses"]["201"]["links"];
+        assert_eq!(
+            nested["get_c"]["parameters"],
+            json!({"path.p_id": "$request.path.p_id", "path.id": "$response.body#/id"})
+        );
+    }
+}
