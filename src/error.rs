@@ -239,6 +239,11 @@ impl From<StoreError> for ApiError {
                         .to_owned(),
                 )
             }
+            StoreError::Query(D::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
+                ApiError::Unavailable(
+                    "The connection to the database was lost. Try again shortly.".to_owned(),
+                )
+            }
             StoreError::Query(D::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
                 ApiError::Unavailable(
                     "The change collided with a concurrent change; try again.".to_owned(),

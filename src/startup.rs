@@ -143,6 +143,7 @@ pub fn app(
     app.app_data(web::Data::new(routes_of_spec))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .default_service(web::to(no_route))
+        .wrap(from_fn(refuse_nul_in_query))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(from_fn(request_id_header))
         .wrap(TracingLogger::default())
@@ -164,6 +165,20 @@ async fn no_route(
             req.path()
         ))),
     }
+}
+
+/// Refuses a query string that holds a NUL character: no filter can match
+/// it, and no database takes it as text.
+async fn refuse_nul_in_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if req.query_string().to_ascii_lowercase().contains("%00") {
+        let refusal =
+            ApiError::BadRequest("The query must not contain the NUL character (%00).".to_owned());
+        return Ok(req.error_response(refusal).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Returns the request id of the request's span as `X-Request-Id`, and

@@ -223,8 +223,9 @@ pub trait Stored: Entity {
     fn dependents(_conn: &mut DbConnection, _id: Uuid) -> Result<Option<String>, StoreError> {
         Ok(None)
     }
-    /// Deletes the entity and its own child rows.
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError>;
+    /// Deletes the entity and its own child rows, only at `version` when one
+    /// is given; false when nothing was deleted.
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError>;
 }
 
 /// Implements [`Entity::meta`] for a struct with the four meta fields.

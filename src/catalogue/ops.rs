@@ -153,7 +153,12 @@ pub fn delete<E: Stored>(
                 E::KIND
             )));
         }
-        E::remove(conn, id)?;
+        // The version read above, when If-Match asked for one: a change
+        // committed meanwhile makes the delete fail rather than undo it.
+        let at = (*precondition != Precondition::None).then_some(meta.version);
+        if !E::remove(conn, id, at)? {
+            return Err(CatalogueError::PreconditionFailed);
+        }
         Ok(((), change::<E>(&meta, Operation::Deleted)))
     })
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -130,7 +130,8 @@ impl Errors {
         }
     }
 
-    /// A date range: `from` is not after `to`.
+    /// A date range: each date in the years 0000 to 9999 (RFC 3339), and
+    /// `from` not after `to`.
     pub fn date_range(
         &mut self,
         from_field: &str,
@@ -138,6 +139,11 @@ impl Errors {
         to_field: &str,
         to: Option<NaiveDate>,
     ) {
+        for (field, date) in [(from_field, from), (to_field, to)] {
+            if date.is_some_and(|d| !(0..=9999).contains(&d.year())) {
+                self.add(field, "must be a date of the years 0000 to 9999");
+            }
+        }
         if let (Some(from), Some(to)) = (from, to) {
             if from > to {
                 self.add(
@@ -152,6 +158,12 @@ impl Errors {
 /// Parses a JSON document into an input type; a refusal names the field
 /// (`elements[0].kind`), and unknown fields are refused by name.
 pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, CatalogueError> {
+    if let Some(field) = nul_at(&value, "") {
+        return Err(CatalogueError::invalid(
+            field,
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -179,6 +191,31 @@ pub fn parse_input<T: DeserializeOwned>(value: Value) -> Result<T, CatalogueErro
         };
         CatalogueError::Invalid(vec![FieldError::new(field, message)])
     })
+}
+
+/// The path of the first member name or string of `value` that holds a NUL
+/// character, which no database stores as text.
+fn nul_at(value: &Value, path: &str) -> Option<String> {
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &format!("{path}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(k, v)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(field)
+            } else {
+                nul_at(v, &field)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// The pattern of a text that is not blank: one character at least that is

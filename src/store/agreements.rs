@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::check_one;
+use super::links::{check_one, delete_row};
 use super::schema::agreements;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -176,8 +176,7 @@ impl Stored for Agreement {
         Ok(updated == 1)
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(agreements::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, agreements, id, version)
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_one, exists};
+use super::links::{check_one, delete_row, exists};
 use super::schema::components;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -193,8 +193,7 @@ impl Stored for Component {
         Ok(updated == 1)
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(components::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, components, id, version)
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{customer_groups, offering_groups};
+use super::links::{customer_groups, delete_row, offering_groups};
 use super::schema::consumer_groups;
 use super::{
     describe_uses, from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -127,14 +127,15 @@ impl Stored for ConsumerGroup {
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
         let customers = customer_groups::count_using(conn, id)?;
         let offerings = offering_groups::count_using(conn, id)?;
+        let overlays = super::overlays::count_for_group(conn, id)?;
         Ok(describe_uses(&[
             (customers, "customer"),
             (offerings, "offering"),
+            (overlays, "overlay"),
         ]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(consumer_groups::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, consumer_groups, id, version)
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, customer_groups};
+use super::links::{check_exist, customer_groups, delete_row};
 use super::schema::{agreements, api_keys, customer_consumer_groups, customers};
 use super::{
     describe_uses, from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -171,8 +171,7 @@ impl Stored for Customer {
         ]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(customers::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, customers, id, version)
     }
 }

@@ -66,6 +66,24 @@ macro_rules! exists {
 }
 pub(crate) use exists;
 
+/// Deletes the row `$id` of `$table`, only at `$version` when one is given;
+/// evaluates to whether a row went.
+macro_rules! delete_row {
+    ($conn:expr, $table:ident, $id:expr, $version:expr) => {{
+        use crate::store::schema::$table;
+        let id = $id.to_string();
+        let deleted = match $version {
+            Some(version) => {
+                diesel::delete($table::table.find(id).filter($table::version.eq(version)))
+                    .execute($conn)?
+            }
+            None => diesel::delete($table::table.find(id)).execute($conn)?,
+        };
+        Ok(deleted == 1)
+    }};
+}
+pub(crate) use delete_row;
+
 /// Refuses `$field` unless `$table` holds the id `$id`.
 macro_rules! check_one {
     ($conn:expr, $errors:expr, $table:ident, $field:literal, $what:literal, $id:expr) => {{

@@ -173,7 +173,10 @@ impl Store {
             .max_size(settings.max_size)
             .min_idle(Some(1))
             .connection_timeout(settings.acquire_timeout)
-            .test_on_check_out(false)
+            // A PostgreSQL connection dies with its server (a restart, a
+            // failover): test it before use, so that a dead one is replaced
+            // instead of failing a request. An SQLite file does not go away.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         Ok(Store { pool, backend })
@@ -229,11 +232,9 @@ impl Store {
             Backend::Postgres => "BEGIN",
             Backend::Sqlite => "BEGIN IMMEDIATE",
         };
-        let (value, change) = in_transaction(&mut conn, begin, |conn| {
-            let (value, change) = f(conn)?;
-            record_change(conn, &change)?;
-            Ok::<_, CatalogueError>((value, change))
-        })?;
+        // History and the event outbox will be written here, inside the
+        // transaction of the change they record.
+        let (value, change) = in_transaction(&mut conn, begin, f)?;
         tracing::info!(
             entity = change.entity,
             entity_id = %change.id,
@@ -245,12 +246,6 @@ impl Store {
     }
 }
 
-/// Where a committed change is recorded besides the change itself. History
-/// and the event outbox are written here, inside the writing transaction.
-fn record_change(_conn: &mut DbConnection, _change: &Change) -> Result<(), StoreError> {
-    Ok(())
-}
-
 fn in_transaction<T, E>(
     conn: &mut DbConnection,
     begin: &str,
@@ -260,18 +255,35 @@ where
     E: From<StoreError>,
 {
     conn.batch_execute(begin).map_err(StoreError::from)?;
-    match f(conn) {
+    // A panic must not hand the connection back to the pool inside this
+    // transaction: roll back first, then let the panic go on.
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            rollback(conn);
+            std::panic::resume_unwind(panic);
+        }
+    };
+    match outcome {
         Ok(value) => match conn.batch_execute("COMMIT") {
             Ok(()) => Ok(value),
             Err(e) => {
-                let _ = conn.batch_execute("ROLLBACK");
+                rollback(conn);
                 Err(StoreError::from(e).into())
             }
         },
         Err(e) => {
-            conn.batch_execute("ROLLBACK").map_err(StoreError::from)?;
+            rollback(conn);
             Err(e)
         }
+    }
+}
+
+/// Rolls back, keeping the error that led here as the one reported: on
+/// SQLite, some errors have rolled the transaction back already.
+fn rollback(conn: &mut DbConnection) {
+    if let Err(e) = conn.batch_execute("ROLLBACK") {
+        tracing::debug!(error = %e, "rollback after a failed transaction");
     }
 }
 

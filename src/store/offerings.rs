@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, offering_groups, offering_services};
+use super::links::{check_exist, delete_row, offering_groups, offering_services};
 use super::resources::money;
 use super::schema::{
     agreements, offering_consumer_groups, offering_elements, offering_service_levels,
@@ -325,8 +325,7 @@ impl Stored for Offering {
         ]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(offerings::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, offerings, id, version)
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::check_one;
+use super::links::{check_one, delete_row};
 use super::resources::money;
 use super::schema::{overlay_service_levels, overlays};
 use super::{from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError};
@@ -258,8 +258,7 @@ impl Stored for Overlay {
         Ok(true)
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(overlays::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, overlays, id, version)
     }
 }

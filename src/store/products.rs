@@ -4,8 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::links::delete_row;
 use super::links::service_products;
-use super::schema::{components, products};
+use super::schema::products;
 use super::{
     describe_uses, from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest,
     StoreError,
@@ -144,11 +145,8 @@ impl Stored for Product {
         Ok(describe_uses(&[(services, "service")]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        // Its components are part of it and go with it.
-        diesel::delete(components::table.filter(components::product_id.eq(id.to_string())))
-            .execute(conn)?;
-        diesel::delete(products::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        // Its components are part of it: the foreign key deletes them with it.
+        delete_row!(conn, products, id, version)
     }
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::links::delete_row;
 use super::schema::{components, resources};
 use super::{from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError};
 use crate::catalogue::resource::{Dimension, Resource, ResourceFilter, ResourceInput};
@@ -158,8 +159,7 @@ impl Stored for Resource {
         Ok(super::describe_uses(&[(used, "product component")]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(resources::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, resources, id, version)
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, offering_services, service_products};
+use super::links::{check_exist, delete_row, offering_services, service_products};
 use super::schema::{service_outcomes, service_products as service_products_table, services};
 use super::{
     describe_uses, from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest,
@@ -242,8 +242,7 @@ impl Stored for Service {
         Ok(describe_uses(&[(offerings, "offering")]))
     }
 
-    fn remove(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-        diesel::delete(services::table.find(id.to_string())).execute(conn)?;
-        Ok(())
+    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
+        delete_row!(conn, services, id, version)
     }
 }

@@ -45,6 +45,46 @@ fn deleting_anything_still_referenced_answers_409_and_deletes_nothing() {
 }
 
 #[test]
+fn a_consumer_group_or_offering_with_an_overlay_cannot_be_deleted() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let group = app.create("/consumer-groups", json!({"name": "Tailored only"}));
+    let offering = app.create(
+        "/offerings",
+        json!({"name": "Tailored", "service_ids": [id(&c.service)]}),
+    );
+    let overlay = app.create(
+        "/overlays",
+        json!({"consumer_group_id": id(&group), "offering_id": id(&offering), "name": "Ours"}),
+    );
+    for url in [
+        format!("/api/v1/consumer-groups/{}", id(&group)),
+        format!("/api/v1/offerings/{}", id(&offering)),
+    ] {
+        let problem = app.req("DELETE", &url).send().problem(409);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("overlay"),
+            "{problem}"
+        );
+    }
+    assert_eq!(
+        app.req("DELETE", &format!("/api/v1/overlays/{}", id(&overlay)))
+            .send()
+            .status,
+        204
+    );
+    assert_eq!(
+        app.req("DELETE", &format!("/api/v1/consumer-groups/{}", id(&group)))
+            .send()
+            .status,
+        204
+    );
+}
+
+#[test]
 fn once_unreferenced_everything_can_be_deleted_in_order() {
     let app = TestApp::spawn();
     let c = Catalogue::build(&app);

@@ -298,6 +298,39 @@ fn hostile_bodies_are_refused_with_problems_and_write_nothing() {
 }
 
 #[test]
+fn nul_characters_and_dates_no_database_stores_are_refused() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let res = app
+        .req("POST", "/api/v1/resources")
+        .json(&json!({"name": "a\u{0}b", "dimension": "partners_and_suppliers"}))
+        .send();
+    assert_eq!(res.invalid_fields(), ["name"]);
+    let res = app
+        .req("POST", "/api/v1/consumer-groups")
+        .json(&json!({"name": "G", "description": {"x\u{0}": 1}}))
+        .send();
+    assert_eq!(res.invalid_fields(), ["description.x\u{0}"]);
+    app.get("/api/v1/customers?name=a%00b").problem(400);
+    for (field, date) in [("valid_from", "-5000-01-01"), ("valid_to", "+10000-01-01")] {
+        let body = json!({"name": "O", "service_ids": [id(&c.service)], field: date});
+        let res = app.req("POST", "/api/v1/offerings").json(&body).send();
+        assert!(res.status == 422, "{date}: {}", res.text());
+    }
+    let body = json!({"customer_id": id(&c.customer), "offering_id": id(&c.offering), "starts_on": "0000-01-01", "ends_on": "9999-12-31"});
+    assert_eq!(
+        app.req("POST", "/api/v1/agreements")
+            .json(&body)
+            .send()
+            .status,
+        201,
+        "the years 0000 to 9999 are fine"
+    );
+    assert_eq!(count(&app, "resources"), 1);
+    assert_eq!(count(&app, "consumer-groups"), 1);
+}
+
+#[test]
 fn injected_headers_in_ids_are_refused_and_never_echoed() {
     let app = TestApp::spawn();
     for path in [
