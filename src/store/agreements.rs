@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_one, delete_row};
+use super::links::{check_one, delete_row, update_row};
 use super::schema::agreements;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -166,14 +166,13 @@ impl Stored for Agreement {
         expected_version: i32,
         input: &AgreementInput,
     ) -> Result<bool, StoreError> {
-        let updated = diesel::update(
-            agreements::table
-                .find(meta.id.to_string())
-                .filter(agreements::version.eq(expected_version)),
-        )
-        .set(AgreementForm::new(meta, input))
-        .execute(conn)?;
-        Ok(updated == 1)
+        Ok(update_row!(
+            conn,
+            agreements,
+            meta.id,
+            expected_version,
+            AgreementForm::new(meta, input)
+        ))
     }
 
     fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {

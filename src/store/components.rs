@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_one, delete_row, exists};
+use super::links::{check_one, delete_row, exists, update_row};
 use super::schema::components;
 use super::{
     from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -183,14 +183,13 @@ impl Stored for Component {
         expected_version: i32,
         input: &ComponentInput,
     ) -> Result<bool, StoreError> {
-        let updated = diesel::update(
-            components::table
-                .find(meta.id.to_string())
-                .filter(components::version.eq(expected_version)),
-        )
-        .set(ComponentForm::new(meta, input))
-        .execute(conn)?;
-        Ok(updated == 1)
+        Ok(update_row!(
+            conn,
+            components,
+            meta.id,
+            expected_version,
+            ComponentForm::new(meta, input)
+        ))
     }
 
     fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{customer_groups, delete_row, offering_groups};
+use super::links::{customer_groups, delete_row, offering_groups, update_row};
 use super::schema::consumer_groups;
 use super::{
     describe_uses, from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -114,14 +114,13 @@ impl Stored for ConsumerGroup {
         expected_version: i32,
         input: &ConsumerGroupInput,
     ) -> Result<bool, StoreError> {
-        let updated = diesel::update(
-            consumer_groups::table
-                .find(meta.id.to_string())
-                .filter(consumer_groups::version.eq(expected_version)),
-        )
-        .set(ConsumerGroupForm::new(meta, input))
-        .execute(conn)?;
-        Ok(updated == 1)
+        Ok(update_row!(
+            conn,
+            consumer_groups,
+            meta.id,
+            expected_version,
+            ConsumerGroupForm::new(meta, input)
+        ))
     }
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {

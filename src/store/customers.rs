@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, customer_groups, delete_row};
+use super::links::{check_exist, customer_groups, delete_row, update_row};
 use super::schema::{agreements, api_keys, customer_consumer_groups, customers};
 use super::{
     describe_uses, from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError,
@@ -142,14 +142,13 @@ impl Stored for Customer {
         input: &CustomerInput,
     ) -> Result<bool, StoreError> {
         let id = meta.id.to_string();
-        let updated = diesel::update(
-            customers::table
-                .find(&id)
-                .filter(customers::version.eq(expected_version)),
-        )
-        .set(CustomerForm::new(meta, input))
-        .execute(conn)?;
-        if updated != 1 {
+        if !update_row!(
+            conn,
+            customers,
+            id,
+            expected_version,
+            CustomerForm::new(meta, input)
+        ) {
             return Ok(false);
         }
         customer_groups::replace(conn, &id, &input.consumer_group_ids)?;

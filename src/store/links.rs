@@ -66,6 +66,23 @@ macro_rules! exists {
 }
 pub(crate) use exists;
 
+/// Sets `$form` on the row `$id` of `$table` if its version is still
+/// `$expected`; evaluates to whether the row was changed.
+macro_rules! update_row {
+    ($conn:expr, $table:ident, $id:expr, $expected:expr, $form:expr) => {{
+        use crate::store::schema::$table;
+        let updated = diesel::update(
+            $table::table
+                .find($id.to_string())
+                .filter($table::version.eq($expected)),
+        )
+        .set($form)
+        .execute($conn)?;
+        updated == 1
+    }};
+}
+pub(crate) use update_row;
+
 /// Deletes the row `$id` of `$table`, only at `$version` when one is given;
 /// evaluates to whether a row went.
 macro_rules! delete_row {

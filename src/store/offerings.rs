@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, delete_row, offering_groups, offering_services};
+use super::links::{check_exist, delete_row, offering_groups, offering_services, update_row};
 use super::resources::money;
 use super::schema::{
     agreements, offering_consumer_groups, offering_elements, offering_service_levels,
@@ -299,14 +299,13 @@ impl Stored for Offering {
         input: &OfferingInput,
     ) -> Result<bool, StoreError> {
         let id = meta.id.to_string();
-        let updated = diesel::update(
-            offerings::table
-                .find(&id)
-                .filter(offerings::version.eq(expected_version)),
-        )
-        .set(OfferingForm::new(meta, input))
-        .execute(conn)?;
-        if updated != 1 {
+        if !update_row!(
+            conn,
+            offerings,
+            id,
+            expected_version,
+            OfferingForm::new(meta, input)
+        ) {
             return Ok(false);
         }
         replace_children(conn, &id, input)?;

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_one, delete_row};
+use super::links::{check_one, delete_row, update_row};
 use super::resources::money;
 use super::schema::{overlay_service_levels, overlays};
 use super::{from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError};
@@ -244,14 +244,13 @@ impl Stored for Overlay {
         input: &OverlayInput,
     ) -> Result<bool, StoreError> {
         let id = meta.id.to_string();
-        let updated = diesel::update(
-            overlays::table
-                .find(&id)
-                .filter(overlays::version.eq(expected_version)),
-        )
-        .set(OverlayForm::new(meta, input))
-        .execute(conn)?;
-        if updated != 1 {
+        if !update_row!(
+            conn,
+            overlays,
+            id,
+            expected_version,
+            OverlayForm::new(meta, input)
+        ) {
             return Ok(false);
         }
         replace_levels(conn, &id, input)?;

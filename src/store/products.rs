@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::delete_row;
 use super::links::service_products;
+use super::links::{delete_row, update_row};
 use super::schema::products;
 use super::{
     describe_uses, from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest,
@@ -130,14 +130,13 @@ impl Stored for Product {
         expected_version: i32,
         input: &ProductInput,
     ) -> Result<bool, StoreError> {
-        let updated = diesel::update(
-            products::table
-                .find(meta.id.to_string())
-                .filter(products::version.eq(expected_version)),
-        )
-        .set(ProductForm::new(meta, input))
-        .execute(conn)?;
-        Ok(updated == 1)
+        Ok(update_row!(
+            conn,
+            products,
+            meta.id,
+            expected_version,
+            ProductForm::new(meta, input)
+        ))
     }
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::delete_row;
+use super::links::{delete_row, update_row};
 use super::schema::{components, resources};
 use super::{from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError};
 use crate::catalogue::resource::{Dimension, Resource, ResourceFilter, ResourceInput};
@@ -141,14 +141,13 @@ impl Stored for Resource {
         expected_version: i32,
         input: &ResourceInput,
     ) -> Result<bool, StoreError> {
-        let updated = diesel::update(
-            resources::table
-                .find(meta.id.to_string())
-                .filter(resources::version.eq(expected_version)),
-        )
-        .set(ResourceForm::new(meta, input))
-        .execute(conn)?;
-        Ok(updated == 1)
+        Ok(update_row!(
+            conn,
+            resources,
+            meta.id,
+            expected_version,
+            ResourceForm::new(meta, input)
+        ))
     }
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {

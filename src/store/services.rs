@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, delete_row, offering_services, service_products};
+use super::links::{check_exist, delete_row, offering_services, service_products, update_row};
 use super::schema::{service_outcomes, service_products as service_products_table, services};
 use super::{
     describe_uses, from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest,
@@ -223,14 +223,13 @@ impl Stored for Service {
         input: &ServiceInput,
     ) -> Result<bool, StoreError> {
         let id = meta.id.to_string();
-        let updated = diesel::update(
-            services::table
-                .find(&id)
-                .filter(services::version.eq(expected_version)),
-        )
-        .set(ServiceForm::new(meta, input))
-        .execute(conn)?;
-        if updated != 1 {
+        if !update_row!(
+            conn,
+            services,
+            id,
+            expected_version,
+            ServiceForm::new(meta, input)
+        ) {
             return Ok(false);
         }
         replace_children(conn, &id, input)?;
