@@ -13,6 +13,67 @@ use serde_json::{json, Map, Value};
 pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
     add_patch_schemas(spec, immutable);
     add_links(spec);
+    refuse_nul_in_texts(spec);
+}
+
+/// A text without NUL characters, which no database stores as text.
+const NO_NUL: &str = "^[^\\u0000]*$";
+/// A text without NUL characters, not blank.
+const NO_NUL_NOT_BLANK: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\f\\r ][^\\u0000]*$";
+
+/// Says of every free text the service takes (schema properties and query
+/// parameters of type string, without a format) that it holds no NUL
+/// character: the service refuses them.
+fn refuse_nul_in_texts(spec: &mut Value) {
+    fn constrain(schema: &mut Value) {
+        let Some(object) = schema.as_object_mut() else {
+            return;
+        };
+        let is_text = match object.get("type") {
+            Some(Value::String(t)) => t == "string",
+            Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+            _ => false,
+        };
+        if is_text && !object.contains_key("format") && !object.contains_key("enum") {
+            let pattern = match object.get("pattern").and_then(Value::as_str) {
+                None => Some(NO_NUL),
+                Some(p) if p == crate::catalogue::validate::NOT_BLANK => Some(NO_NUL_NOT_BLANK),
+                Some(_) => None,
+            };
+            if let Some(pattern) = pattern {
+                object.insert("pattern".into(), pattern.into());
+            }
+        }
+        if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
+            properties.values_mut().for_each(constrain);
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(child) = object.get_mut(key) {
+                constrain(child);
+            }
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(Value::Array(branches)) = object.get_mut(key) {
+                branches.iter_mut().for_each(constrain);
+            }
+        }
+    }
+    if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
+        schemas.values_mut().for_each(constrain);
+    }
+    let operations = spec["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for op in operations {
+        if let Some(Value::Array(parameters)) = op.get_mut("parameters") {
+            for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
+                constrain(&mut parameter["schema"]);
+            }
+        }
+    }
 }
 
 fn schema_name(reference: &Value) -> Option<&str> {
