@@ -21,8 +21,8 @@ const NO_NUL: &str = "^[^\\u0000]*$";
 /// A text without NUL characters, not blank.
 const NO_NUL_NOT_BLANK: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\f\\r ][^\\u0000]*$";
 
-/// Says of every free text the service takes (schema properties and query
-/// parameters of type string, without a format) that it holds no NUL
+/// Says of every free text the service takes or keeps (schema properties and
+/// query parameters of type string, without a format) that it holds no NUL
 /// character: the service refuses them.
 fn refuse_nul_in_texts(spec: &mut Value) {
     fn constrain(schema: &mut Value) {
@@ -58,8 +58,12 @@ fn refuse_nul_in_texts(spec: &mut Value) {
             }
         }
     }
+    // Problems echo what a client sent, NUL characters included.
     if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
-        schemas.values_mut().for_each(constrain);
+        schemas
+            .iter_mut()
+            .filter(|(name, _)| !["Problem", "FieldError"].contains(&name.as_str()))
+            .for_each(|(_, schema)| constrain(schema));
     }
     let operations = spec["paths"]
         .as_object_mut()
