@@ -1,23 +1,98 @@
 //! Configuration, read once at start-up from the environment.
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-/// The service's configuration. Every variable is optional:
-///
-/// | variable | default | meaning |
-/// |---|---|---|
-/// | `VITRINE_DATABASE_URL` | `vitrine.db` | an SQLite file, or `postgres://...` |
-/// | `VITRINE_BIND` | `127.0.0.1:8080` | the address to listen on |
-/// | `VITRINE_ADMIN_KEY` | none | an admin API key |
-/// | `VITRINE_LOG_FORMAT` | `text` | `json` for one JSON object per line |
-/// | `VITRINE_DB_POOL_SIZE` | `10` | database connections held at most |
-/// | `VITRINE_DB_ACQUIRE_TIMEOUT_MS` | `2000` | wait for a free connection before 503 |
-/// | `VITRINE_MAX_BODY_BYTES` | `262144` | the largest request body accepted |
-/// | `VITRINE_WORKERS` | the number of cores | HTTP worker threads |
-/// | `VITRINE_REQUEST_TIMEOUT_MS` | `10000` | time a client has to send a request's head |
-/// | `RUST_LOG` | `info` | log filter |
+/// One setting: its variable, its default and what it means. [`SETTINGS`]
+/// lists them all, for `vitrine --help` and the README.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The environment variable.
+    pub variable: &'static str,
+    /// Its value when unset.
+    pub default: &'static str,
+    /// What it sets.
+    pub meaning: &'static str,
+}
+
+/// Every variable the service reads.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        variable: "VITRINE_DATABASE_URL",
+        default: "vitrine.db",
+        meaning: "an SQLite file (a path, or sqlite://path), or postgres://user@host:port/database",
+    },
+    Setting {
+        variable: "VITRINE_BIND",
+        default: "127.0.0.1:8080",
+        meaning: "the address to listen on, host:port",
+    },
+    Setting {
+        variable: "VITRINE_ADMIN_KEY",
+        default: "none",
+        meaning: "an admin API key, 16 characters at least",
+    },
+    Setting {
+        variable: "VITRINE_LOG_FORMAT",
+        default: "text",
+        meaning: "`json` for one JSON object per line",
+    },
+    Setting {
+        variable: "VITRINE_DB_POOL_SIZE",
+        default: "10",
+        meaning: "database connections held at most",
+    },
+    Setting {
+        variable: "VITRINE_DB_ACQUIRE_TIMEOUT_MS",
+        default: "2000",
+        meaning: "how long a request waits for a free connection before 503",
+    },
+    Setting {
+        variable: "VITRINE_DB_CONNECT_TIMEOUT_SECS",
+        default: "5",
+        meaning: "how long opening a PostgreSQL connection may take (2 at least)",
+    },
+    Setting {
+        variable: "VITRINE_DB_STATEMENT_TIMEOUT_MS",
+        default: "10000",
+        meaning: "the longest a statement may run, or wait for a lock, before it is given up (503)",
+    },
+    Setting {
+        variable: "VITRINE_MAX_BODY_BYTES",
+        default: "262144",
+        meaning: "the largest request body accepted (413 above)",
+    },
+    Setting {
+        variable: "VITRINE_BODY_TIMEOUT_MS",
+        default: "10000",
+        meaning: "the time a client has to send a request's whole body (408 after)",
+    },
+    Setting {
+        variable: "VITRINE_MAX_BODIES_IN_FLIGHT",
+        default: "64",
+        meaning: "request bodies read at once; one more gets 503",
+    },
+    Setting {
+        variable: "VITRINE_WORKERS",
+        default: "the number of cores",
+        meaning: "HTTP worker threads",
+    },
+    Setting {
+        variable: "VITRINE_REQUEST_TIMEOUT_MS",
+        default: "10000",
+        meaning: "the time a client has to send a request's head (408 after)",
+    },
+    Setting {
+        variable: "RUST_LOG",
+        default: "info",
+        meaning: "the log filter",
+    },
+];
+
+/// The service's configuration; [`SETTINGS`] lists its variables, every one
+/// optional.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where the catalogue is stored.
@@ -32,8 +107,16 @@ pub struct Config {
     pub pool_size: u32,
     /// How long a request waits for a connection.
     pub acquire_timeout: Duration,
+    /// How long opening a connection may take.
+    pub connect_timeout: Duration,
+    /// How long one statement may run (PostgreSQL).
+    pub statement_timeout: Duration,
     /// The largest body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a client has to send a whole body before it gets 408.
+    pub body_timeout: Duration,
+    /// How many bodies are read at once.
+    pub max_bodies_in_flight: usize,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -76,6 +159,9 @@ impl Config {
                         }),
                 }
             };
+        let millis = |name: &'static str, default: u64, min: u64, max: u64| {
+            number(name, default, min, max).map(Duration::from_millis)
+        };
         let json_logs = match get("VITRINE_LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -95,26 +181,35 @@ impl Config {
                 });
             }
         }
+        let database_url = get("VITRINE_DATABASE_URL").unwrap_or_else(|| "vitrine.db".to_owned());
+        check_database_url(&database_url).map_err(|message| ConfigError {
+            variable: "VITRINE_DATABASE_URL",
+            message,
+        })?;
+        let bind = get("VITRINE_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        check_bind(&bind).map_err(|message| ConfigError {
+            variable: "VITRINE_BIND",
+            message,
+        })?;
         Ok(Config {
-            database_url: get("VITRINE_DATABASE_URL").unwrap_or_else(|| "vitrine.db".to_owned()),
-            bind: get("VITRINE_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            database_url,
+            bind,
             admin_key: admin_key.map(SecretString::from),
             json_logs,
             pool_size: number("VITRINE_DB_POOL_SIZE", 10, 1, 1000)? as u32,
-            acquire_timeout: Duration::from_millis(number(
-                "VITRINE_DB_ACQUIRE_TIMEOUT_MS",
-                2000,
-                10,
-                60_000,
+            acquire_timeout: millis("VITRINE_DB_ACQUIRE_TIMEOUT_MS", 2000, 10, 60_000)?,
+            connect_timeout: Duration::from_secs(number(
+                "VITRINE_DB_CONNECT_TIMEOUT_SECS",
+                5,
+                2,
+                600,
             )?),
+            statement_timeout: millis("VITRINE_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000)?,
             max_body_bytes: number("VITRINE_MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024)?
                 as usize,
-            request_timeout: Duration::from_millis(number(
-                "VITRINE_REQUEST_TIMEOUT_MS",
-                10_000,
-                100,
-                600_000,
-            )?),
+            body_timeout: millis("VITRINE_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?,
+            max_bodies_in_flight: number("VITRINE_MAX_BODIES_IN_FLIGHT", 64, 1, 100_000)? as usize,
+            request_timeout: millis("VITRINE_REQUEST_TIMEOUT_MS", 10_000, 100, 600_000)?,
             workers: match get("VITRINE_WORKERS") {
                 None => None,
                 Some(_) => Some(number("VITRINE_WORKERS", 1, 1, 256)? as usize),
@@ -123,9 +218,73 @@ impl Config {
     }
 }
 
+/// Checks that a database URL names PostgreSQL or an SQLite file, so that a
+/// typing error is refused instead of becoming a new SQLite file.
+fn check_database_url(url: &str) -> Result<(), String> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme).filter(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    match scheme {
+        Some("postgres" | "postgresql") => {
+            let rest = &url[url.find("://").map_or(0, |i| i + 3)..];
+            if rest.is_empty() {
+                return Err(
+                    "names no PostgreSQL server: postgres://user@host:port/database".into(),
+                );
+            }
+            Ok(())
+        }
+        Some("sqlite") => check_sqlite_path(&url["sqlite://".len()..]),
+        Some(other) => Err(format!(
+            "`{other}://` is not a database Vitrine knows: use postgres://user@host:port/database, \
+             or an SQLite file as a path or sqlite://path"
+        )),
+        None => check_sqlite_path(url),
+    }
+}
+
+fn check_sqlite_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("names no SQLite file: give a path, or sqlite://path".into());
+    }
+    // A path with a colon, a percent sign or a control character is almost
+    // always a mistyped URL; SQLite would take it as a file name.
+    if let Some(c) = path
+        .chars()
+        .find(|c| *c == ':' || *c == '%' || c.is_control())
+    {
+        return Err(format!(
+            "`{path}` is neither a PostgreSQL URL nor an SQLite file path (it holds {c:?}): \
+             use postgres://user@host:port/database, or a path such as vitrine.db"
+        ));
+    }
+    Ok(())
+}
+
+fn check_bind(bind: &str) -> Result<(), String> {
+    if bind.parse::<SocketAddr>().is_ok() {
+        return Ok(());
+    }
+    let has_port = bind
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if has_port && bind.to_socket_addrs().is_ok_and(|mut a| a.next().is_some()) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{bind}` is not an address to listen on: use host:port, such as 127.0.0.1:8080"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with(name: &'static str, value: &'static str) -> Result<Config, ConfigError> {
+        Config::from_lookup(|n| (n == name).then(|| value.to_owned()))
+    }
 
     #[test]
     fn defaults_hold_when_nothing_is_set() {
@@ -134,15 +293,80 @@ mod tests {
         assert_eq!(config.bind, "127.0.0.1:8080");
         assert!(config.admin_key.is_none());
         assert_eq!(config.pool_size, 10);
+        assert_eq!(config.body_timeout, Duration::from_secs(10));
+        assert_eq!(config.connect_timeout, Duration::from_secs(5));
     }
 
     #[test]
     fn a_bad_value_names_its_variable() {
-        let err = Config::from_lookup(|n| (n == "VITRINE_DB_POOL_SIZE").then(|| "many".to_owned()))
-            .expect_err("a word is not a size");
+        let err = with("VITRINE_DB_POOL_SIZE", "many").expect_err("a word is not a size");
         assert_eq!(err.variable, "VITRINE_DB_POOL_SIZE");
-        let err = Config::from_lookup(|n| (n == "VITRINE_ADMIN_KEY").then(|| "short".to_owned()))
-            .expect_err("a short admin key is refused");
+        let err = with("VITRINE_ADMIN_KEY", "short").expect_err("a short admin key is refused");
         assert_eq!(err.variable, "VITRINE_ADMIN_KEY");
+    }
+
+    #[test]
+    fn a_database_url_names_postgresql_or_an_sqlite_file() {
+        for good in [
+            "vitrine.db",
+            "/var/lib/vitrine/catalogue.db",
+            "sqlite://data/vitrine.db",
+            "postgres://postgres@127.0.0.1:5432/vitrine",
+            "postgresql://u:p@db/vitrine?sslmode=disable",
+        ] {
+            assert!(with("VITRINE_DATABASE_URL", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "mysql://root@localhost/vitrine",
+            "postgress://postgres@127.0.0.1/vitrine",
+            "::garbage::%%",
+            "sqlite://",
+            "postgres://",
+            "http://example.com/db",
+            "c:vitrine.db",
+        ] {
+            let err = with("VITRINE_DATABASE_URL", bad).expect_err(bad);
+            assert_eq!(err.variable, "VITRINE_DATABASE_URL", "{bad}");
+            assert!(!err.message.contains('\n'), "one line: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_bind_address_is_host_and_port() {
+        for good in [
+            "127.0.0.1:0",
+            "0.0.0.0:8080",
+            "[::1]:8080",
+            "localhost:8080",
+        ] {
+            assert!(with("VITRINE_BIND", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "8080",
+            "localhost",
+            "127.0.0.1:99999",
+            ":8080",
+            "not an address",
+        ] {
+            assert_eq!(
+                with("VITRINE_BIND", bad).expect_err(bad).variable,
+                "VITRINE_BIND"
+            );
+        }
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        // Each variable, set to a value it refuses, is named in the error:
+        // a setting listed but never read would pass silently.
+        for setting in SETTINGS {
+            if ["RUST_LOG", "VITRINE_ADMIN_KEY"].contains(&setting.variable) {
+                continue;
+            }
+            let err = with(setting.variable, "::not a value::")
+                .expect_err(setting.variable)
+                .variable;
+            assert_eq!(err, setting.variable);
+        }
     }
 }

@@ -65,6 +65,9 @@ pub enum ApiError {
         /// The methods the path allows, as for `Allow`.
         allow: String,
     },
+    /// 408: the body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 409: the change conflicts with the catalogue's state.
     #[error("{0}")]
     Conflict(String),
@@ -121,6 +124,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -192,6 +196,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -208,6 +213,12 @@ impl ResponseError for ApiError {
             tracing::error!(error.cause = %cause, "request failed");
         }
         let mut response = problem_response(self.status_code(), &self.problem());
+        // The rest of an unread body would be taken for the next request.
+        if let ApiError::RequestTimeout(_) = self {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let ApiError::MethodNotAllowed { allow, .. } = self {
             if let Ok(value) = HeaderValue::from_str(allow) {
                 response.headers_mut().insert(header::ALLOW, value);
@@ -254,6 +265,13 @@ impl From<StoreError> for ApiError {
                     || info.message().contains("database is busy") =>
             {
                 ApiError::Unavailable("The database is busy. Try again shortly.".to_owned())
+            }
+            StoreError::Query(D::DatabaseError(_, ref info))
+                if info.message().contains("statement timeout") =>
+            {
+                ApiError::Unavailable(
+                    "The database did not answer in time. Try again shortly.".to_owned(),
+                )
             }
             other => ApiError::Internal(other.to_string()),
         }

@@ -5,20 +5,22 @@ use std::time::Duration;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use secrecy::ExposeSecret;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::body::BodyReader;
 use crate::api::{self, auth, health, AppState};
-use crate::catalogue::api_key::AdminKey;
+use crate::catalogue::api_key::{self, AdminKey};
 use crate::config::Config;
 use crate::error::{problem, problem_response, ApiError, PROBLEM_JSON};
 use crate::store::{PoolSettings, Store, StoreError};
+use crate::telemetry::{RequestId, RequestSpan};
 
 /// Registers every documented route: the spec is collected from here.
 fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -71,12 +73,17 @@ impl Routes {
             .flatten()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
-                let methods = item
+                let mut methods: Vec<String> = item
                     .as_object()
                     .into_iter()
                     .flat_map(|ops| ops.keys())
                     .map(|m| m.to_uppercase())
                     .collect();
+                // Every GET answers HEAD too (RFC 9110, section 9.3.2).
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_owned());
+                }
+                methods.sort();
                 (segments, methods)
             })
             .collect();
@@ -109,7 +116,6 @@ pub fn openapi_json() -> String {
 /// The application: the API, the spec, the docs and the error handling.
 pub fn app(
     state: AppState,
-    max_body_bytes: usize,
     spec: utoipa::openapi::OpenApi,
 ) -> App<
     impl ServiceFactory<
@@ -125,7 +131,6 @@ pub fn app(
         App::new()
             .into_utoipa_app()
             .app_data(web::Data::new(state))
-            .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("The query is not valid: {err}.")).into()
             }))
@@ -141,12 +146,40 @@ pub fn app(
     )
     .split_for_parts();
     app.app_data(web::Data::new(routes_of_spec))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+        .route("/docs", web::get().to(docs_redirect))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", spec)
+                // The docs page must never call anything but this service:
+                // Swagger UI sends the spec to swagger.io's validator unless
+                // told not to.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+        )
         .default_service(web::to(no_route))
         .wrap(from_fn(refuse_nul_in_query))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
+        .wrap(from_fn(head_as_get))
         .wrap(from_fn(request_id_header))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<RequestSpan>::new())
+}
+
+/// `/docs` is the folder `/docs/`, where the page's relative assets resolve.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Answers HEAD as GET: the HTTP layer sends the headers of the GET answer,
+/// its length included, and no body.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// 405 on a path that exists with other methods, 404 elsewhere.
@@ -182,20 +215,24 @@ async fn refuse_nul_in_query(
 }
 
 /// Returns the request id of the request's span as `X-Request-Id`, and
-/// logs one line per request.
+/// logs one line per request, naming the key that made it (its public
+/// prefix, never its secret) and the key's role.
 async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().copied();
+    let id = req.extensions().get::<RequestId>().cloned();
     let started = std::time::Instant::now();
     let mut res = next.call(req).await?;
+    let caller = res.request().extensions().get::<auth::Caller>().copied();
     tracing::info!(
         status = res.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        key = caller.map(|c| c.key_label()).as_deref(),
+        role = caller.map(|c| c.role.as_str()),
         "request served"
     );
-    if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+    if let Some(id) = id.and_then(|id| HeaderValue::from_str(id.as_str()).ok()) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), id);
     }
@@ -260,6 +297,9 @@ pub enum StartError {
     /// The store could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The catalogue could not be read.
+    #[error(transparent)]
+    Catalogue(#[from] crate::catalogue::CatalogueError),
     /// The address could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -280,6 +320,8 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
         &PoolSettings {
             max_size: config.pool_size,
             acquire_timeout: config.acquire_timeout,
+            connect_timeout: config.connect_timeout,
+            statement_timeout: config.statement_timeout,
         },
     )?;
     let applied = store.migrate()?;
@@ -293,10 +335,9 @@ pub fn server(
     config: &Config,
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let max_body = config.max_body_bytes;
     let pool_size = config.pool_size as usize;
     let spec = openapi();
-    let mut server = HttpServer::new(move || app(state.clone(), max_body, spec.clone()));
+    let mut server = HttpServer::new(move || app(state.clone(), spec.clone()));
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -321,19 +362,54 @@ pub fn state(config: &Config, store: Store) -> AppState {
             .admin_key
             .as_ref()
             .map(|k| AdminKey::new(k.expose_secret())),
+        BodyReader::new(
+            config.max_body_bytes,
+            config.body_timeout,
+            config.max_bodies_in_flight,
+        ),
         config.pool_size as usize,
         config.acquire_timeout,
     )
 }
 
+/// Connections waiting to be accepted at most: a burst of clients waits
+/// its turn instead of being reset (the standard library's 128 is small).
+const BACKLOG: i32 = 2048;
+
+/// A listener on `bind` (`host:port`).
+pub fn listen(bind: &str) -> std::io::Result<std::net::TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addr = bind.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the address names no host",
+        )
+    })?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
 /// Serves the API until the process is stopped.
 pub async fn serve(config: Config) -> Result<(), StartError> {
+    // The address first: a port in use is found before the database is touched.
+    let listener = listen(&config.bind).map_err(|source| StartError::Bind {
+        bind: config.bind.clone(),
+        source,
+    })?;
     let store = open_store(&config)?;
-    let listener =
-        std::net::TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
-            bind: config.bind.clone(),
-            source,
-        })?;
+    if config.admin_key.is_none() && !api_key::admin_exists(&store)? {
+        tracing::warn!(
+            "no admin key exists, so every call will answer 401: set VITRINE_ADMIN_KEY, \
+             or make a key with `vitrine keys create --role admin --name NAME`"
+        );
+    }
     let server = server(state(&config, store), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;
@@ -349,11 +425,11 @@ mod tests {
         let routes = Routes::of(&openapi());
         assert_eq!(
             routes.allowed("/api/v1/products").as_deref(),
-            Some("GET, POST")
+            Some("GET, HEAD, POST")
         );
         assert_eq!(
             routes.allowed("/api/v1/products/x/components/y").as_deref(),
-            Some("DELETE, GET, PATCH")
+            Some("DELETE, GET, HEAD, PATCH")
         );
         assert_eq!(routes.allowed("/api/v1/nothing"), None);
         assert_eq!(routes.allowed("/api/v1/products/"), None);

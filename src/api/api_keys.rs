@@ -40,16 +40,17 @@ pub async fn list_api_keys(
     query: web::Query<ApiKeyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
-    let (filter, page) = query.into_inner().into_parts()?;
+    let (filter, page, list) = query.into_inner().into_parts("")?;
     let page = state
         .run(move |store| api_key::list(store, &filter, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(ApiKeyList::from(page)))
+    Ok(HttpResponse::Ok().json(ApiKeyList::new(page, &list)))
 }
 
 #[utoipa::path(
     tag = "api-keys",
     summary = "Get an API key",
+    description = "Reads one key: its name, role, customer and prefix. The secret is never shown again after the create.",
     params(("id" = Uuid, Path, description = "The key's id.")),
     responses((status = 200, description = "The key, without its secret.", body = ApiKey), GetErrors),
     security(("api_key" = []))
@@ -85,10 +86,10 @@ pub async fn create_api_key(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
-    let input: ApiKeyInput = body::json(&req, &body)?;
+    let input: ApiKeyInput = body::json(&state.bodies, &req, payload).await?;
     let created = state
         .run(move |store| api_key::create(store, input))
         .await?;

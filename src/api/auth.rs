@@ -36,6 +36,12 @@ pub enum Permission {
 }
 
 impl Caller {
+    /// The key as logs name it: its public prefix, or `VITRINE_ADMIN_KEY`.
+    pub fn key_label(&self) -> String {
+        self.key_id
+            .map_or_else(|| "VITRINE_ADMIN_KEY".to_owned(), api_key::display_prefix)
+    }
+
     /// Refuses with 403 unless the caller's role allows `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         let allowed = match permission {

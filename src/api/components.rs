@@ -33,6 +33,7 @@ list_type! {
 #[utoipa::path(
     tag = "products",
     summary = "List a product's components",
+    description = "Pages through the components of one product, in the order they were added, filtered on plain fields (exact match). Internal components are listed too: this is the catalogue, not a customer view.",
     params(("product_id" = Uuid, Path, description = "The product's id."), ComponentQuery),
     responses(
         (status = 200, description = "A page of the product's components.", body = ComponentList),
@@ -50,16 +51,17 @@ pub async fn list_components(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadCatalogue)?;
     let product_id = product_id.into_inner();
-    let (filter, page) = query.into_inner().into_parts()?;
+    let (filter, page, list) = query.into_inner().into_parts(&product_id.to_string())?;
     let page = state
         .run(move |store| ops::list::<Component>(store, product_id, &filter, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(ComponentList::from(page)))
+    Ok(HttpResponse::Ok().json(ComponentList::new(page, &list)))
 }
 
 #[utoipa::path(
     tag = "products",
     summary = "Get a component",
+    description = "Reads one component of a product. Its `ETag` is its version: send it as `If-Match` to change or delete it.",
     params(
         ("product_id" = Uuid, Path, description = "The product's id."),
         ("id" = Uuid, Path, description = "The component's id.")
@@ -105,11 +107,11 @@ pub async fn create_component(
     caller: Caller,
     req: HttpRequest,
     product_id: web::Path<Uuid>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteCatalogue)?;
     let product_id = product_id.into_inner();
-    let input: ComponentInput = body::json(&req, &body)?;
+    let input: ComponentInput = body::json(&state.bodies, &req, payload).await?;
     let created = state
         .run(move |store| ops::create::<Component>(store, product_id, input))
         .await?;
@@ -141,11 +143,11 @@ pub async fn update_component(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteCatalogue)?;
     let precondition = conditional::required_if_match(&req)?;
-    let patch = body::merge_patch(&req, &body)?;
+    let patch = body::merge_patch(&state.bodies, &req, payload).await?;
     let (product_id, id) = path.into_inner();
     let updated = state
         .run(move |store| {
@@ -158,6 +160,7 @@ pub async fn update_component(
 #[utoipa::path(
     tag = "products",
     summary = "Remove a component from a product",
+    description = "Deletes the component. `If-Match` is optional; when sent, the delete happens only at that version.",
     params(
         ("product_id" = Uuid, Path, description = "The product's id."),
         ("id" = Uuid, Path, description = "The component's id."),

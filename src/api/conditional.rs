@@ -28,9 +28,10 @@ pub fn optional_if_match(req: &HttpRequest) -> Precondition {
     if_match(req.headers().get(header::IF_MATCH))
 }
 
-/// The versions an `If-Match` names. Entity tags are compared strongly
-/// (RFC 9110, section 13.1.1): a weak tag, or anything that is not one of
-/// Vitrine's tags, matches no version, so the request fails with 412.
+/// The entity tags an `If-Match` names. Tags are compared strongly and as
+/// strings (RFC 9110, sections 8.8.3.2 and 13.1.1): a weak tag, or a tag
+/// that is not the exact text of a version's tag, matches no version, so
+/// the request fails with 412.
 fn if_match(value: Option<&HeaderValue>) -> Precondition {
     let Some(value) = value else {
         return Precondition::None;
@@ -39,17 +40,17 @@ fn if_match(value: Option<&HeaderValue>) -> Precondition {
     if value.trim() == "*" {
         return Precondition::Any;
     }
-    let versions = value
+    let tags = value
         .split(',')
         .filter_map(|tag| {
             tag.trim()
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
-                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|t| t.parse::<i32>().ok())
+                .filter(|t| !t.is_empty() && !t.contains('"'))
+                .map(str::to_owned)
         })
         .collect();
-    Precondition::Versions(versions)
+    Precondition::Tags(tags)
 }
 
 #[cfg(test)]
@@ -59,21 +60,18 @@ mod tests {
     #[test]
     fn if_match_lists_strong_tags_and_nothing_else_matches() {
         let parse = |s: &'static str| if_match(Some(&HeaderValue::from_static(s)));
-        assert_eq!(parse("\"3\""), Precondition::Versions(vec![3]));
-        assert_eq!(parse("\"3\", \"4\""), Precondition::Versions(vec![3, 4]));
+        let tags = |t: &[&str]| Precondition::Tags(t.iter().map(|s| s.to_string()).collect());
+        assert_eq!(parse("\"3\""), tags(&["3"]));
+        assert_eq!(parse("\"3\", \"4\""), tags(&["3", "4"]));
+        assert_eq!(
+            parse("\"01\""),
+            tags(&["01"]),
+            "kept as sent, to compare as text"
+        );
         assert_eq!(parse("*"), Precondition::Any);
         assert_eq!(if_match(None), Precondition::None);
-        for nothing in [
-            "W/\"3\"",
-            "3",
-            "\"three\"",
-            "null",
-            "",
-            "\"3",
-            "\"\"",
-            "\"+3\"",
-        ] {
-            assert_eq!(parse(nothing), Precondition::Versions(vec![]), "{nothing}");
+        for nothing in ["W/\"3\"", "3", "null", "", "\"3", "\"\""] {
+            assert_eq!(parse(nothing), tags(&[]), "{nothing}");
         }
     }
 }

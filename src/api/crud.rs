@@ -54,16 +54,17 @@ macro_rules! crud_api {
             query: actix_web::web::Query<$query>,
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
             caller.require(crate::api::auth::Permission::ReadCatalogue)?;
-            let (filter, page) = query.into_inner().into_parts()?;
+            let (filter, page, list) = query.into_inner().into_parts("")?;
             let page = state
                 .run(move |store| crate::catalogue::ops::list::<$entity>(store, (), &filter, &page))
                 .await?;
-            Ok(actix_web::HttpResponse::Ok().json($list::from(page)))
+            Ok(actix_web::HttpResponse::Ok().json($list::new(page, &list)))
         }
 
         #[utoipa::path(
             tag = $tag,
             summary = $get_summary,
+            description = "Reads one entity. Its `ETag` is its version: send it as `If-Match` to change or delete it.",
             params(("id" = uuid::Uuid, Path, description = "The entity's id.")),
             responses(
                 (status = 200, description = "The entity.", body = $entity,
@@ -104,10 +105,10 @@ macro_rules! crud_api {
             state: actix_web::web::Data<crate::api::AppState>,
             caller: crate::api::auth::Caller,
             req: actix_web::HttpRequest,
-            body: actix_web::web::Bytes,
+            payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
             caller.require(crate::api::auth::Permission::WriteCatalogue)?;
-            let input: $input = crate::api::body::json(&req, &body)?;
+            let input: $input = crate::api::body::json(&state.bodies, &req, payload).await?;
             let created = state
                 .run(move |store| crate::catalogue::ops::create::<$entity>(store, (), input))
                 .await?;
@@ -138,11 +139,11 @@ macro_rules! crud_api {
             caller: crate::api::auth::Caller,
             req: actix_web::HttpRequest,
             id: actix_web::web::Path<uuid::Uuid>,
-            body: actix_web::web::Bytes,
+            payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
             caller.require(crate::api::auth::Permission::WriteCatalogue)?;
             let precondition = crate::api::conditional::required_if_match(&req)?;
-            let patch = crate::api::body::merge_patch(&req, &body)?;
+            let patch = crate::api::body::merge_patch(&state.bodies, &req, payload).await?;
             let id = id.into_inner();
             let updated = state
                 .run(move |store| {

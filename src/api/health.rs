@@ -18,7 +18,11 @@ pub struct Health {
 /// Liveness: the process answers.
 #[utoipa::path(
     tag = "health",
-    responses((status = 200, description = "The process answers.", body = Health))
+    description = "Answers 200 while the process runs, without touching the database: for a supervisor deciding whether to restart it. No key needed.",
+    responses(
+        (status = 200, description = "The process answers.", body = Health),
+        crate::api::responses::LiveErrors
+    )
 )]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
@@ -30,9 +34,10 @@ pub async fn live() -> HttpResponse {
 /// Readiness: the database answers.
 #[utoipa::path(
     tag = "health",
+    description = "Answers 200 when the database answers one query, 503 otherwise: for a load balancer deciding whether to send requests here. No key needed.",
     responses(
         (status = 200, description = "The database answers.", body = Health),
-        crate::api::responses::ServiceErrors
+        crate::api::responses::ReadyErrors
     )
 )]
 #[get("/health/ready")]

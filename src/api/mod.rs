@@ -19,6 +19,7 @@ pub mod resources;
 pub mod responses;
 pub mod services;
 pub mod spec;
+pub mod strict_json;
 pub mod views;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use self::body::BodyReader;
 use crate::catalogue::api_key::AdminKey;
 use crate::error::ApiError;
 use crate::store::Store;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub store: Store,
     /// The key from `VITRINE_ADMIN_KEY`, when set.
     pub admin_key: Option<AdminKey>,
+    /// How request bodies are read.
+    pub bodies: BodyReader,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -54,12 +58,14 @@ impl AppState {
     pub fn new(
         store: Store,
         admin_key: Option<AdminKey>,
+        bodies: BodyReader,
         connections: usize,
         acquire_timeout: Duration,
     ) -> AppState {
         AppState {
             store,
             admin_key,
+            bodies,
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }
@@ -156,9 +162,11 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
 #[openapi(
     info(
         title = "Vitrine",
-        description = "An ITIL 4 product and service catalogue: products built from resources, services built on products, offerings that package services for consumer groups, and a customer view that shows each customer exactly what it may see.",
-        license(name = "Apache-2.0", identifier = "Apache-2.0")
+        description = "An ITIL 4 product and service catalogue: products built from resources, services built on products, offerings that package services for consumer groups, and a customer view that shows each customer exactly what it may see.\n\nEvery error is `application/problem+json` (RFC 9457). Every GET also answers HEAD.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        contact(name = "Vitrine")
     ),
+    servers((url = "http://127.0.0.1:8080", description = "A Vitrine on its default address (`VITRINE_BIND`); use the address of yours.")),
     components(schemas(crate::error::Problem, crate::catalogue::FieldError)),
     modifiers(&BearerAuth),
     tags(

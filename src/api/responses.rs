@@ -17,6 +17,7 @@ fn name(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "NotFound",
+        408 => "RequestTimeout",
         409 => "Conflict",
         412 => "PreconditionFailed",
         413 => "PayloadTooLarge",
@@ -30,7 +31,9 @@ fn name(status: u16) -> &'static str {
 }
 
 /// Every error status the API answers with.
-pub const STATUSES: [u16; 12] = [400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503];
+pub const STATUSES: [u16; 13] = [
+    400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 428, 500, 503,
+];
 
 /// The shared error responses, for `components/responses`.
 pub fn components() -> Vec<(&'static str, Response)> {
@@ -46,6 +49,7 @@ fn describe(status: u16) -> &'static str {
         401 => "No API key was presented, or the key is not valid.",
         403 => "The key's role may not do this.",
         404 => "Nothing with this id exists (an id that is not a UUID names nothing either), or the caller may not see it.",
+        408 => "The body did not arrive within `VITRINE_BODY_TIMEOUT_MS`; nothing was written, and the connection is closed.",
         409 => "The change conflicts with the catalogue, such as a delete of something still referenced; nothing was changed.",
         412 => "`If-Match` does not name the entity's current version; nothing was changed.",
         413 => "The body is larger than the service accepts.",
@@ -53,7 +57,7 @@ fn describe(status: u16) -> &'static str {
         422 => "The body breaks one or more rules; `errors` names each field. Nothing was written.",
         428 => "The change needs `If-Match` with the entity's current `ETag`.",
         500 => "The service failed to answer; the cause is logged, never shown.",
-        503 => "The database is busy or out of reach; retry after `Retry-After` seconds.",
+        503 => "The database is busy or out of reach, or too many bodies are being read; retry after `Retry-After` seconds.",
         _ => "An error.",
     }
 }
@@ -122,21 +126,25 @@ error_set!(
 );
 error_set!(
     /// The errors of a create.
-    CreateErrors = [400, 401, 403, 413, 415, 422, 500, 503]
+    CreateErrors = [400, 401, 403, 408, 413, 415, 422, 500, 503]
 );
 error_set!(
     /// The errors of a create in a sub-collection, whose parent may be missing.
-    CreateChildErrors = [400, 401, 403, 404, 413, 415, 422, 500, 503]
+    CreateChildErrors = [400, 401, 403, 404, 408, 413, 415, 422, 500, 503]
 );
 error_set!(
     /// The errors of a merge patch.
-    UpdateErrors = [400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500, 503]
+    UpdateErrors = [400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 428, 500, 503]
 );
 error_set!(
     /// The errors of a delete.
     DeleteErrors = [400, 401, 403, 404, 409, 412, 500, 503]
 );
 error_set!(
-    /// The errors of the public service endpoints.
-    ServiceErrors = [500, 503]
+    /// The errors of liveness: only a malformed query.
+    LiveErrors = [400]
+);
+error_set!(
+    /// The errors of readiness.
+    ReadyErrors = [400, 500, 503]
 );

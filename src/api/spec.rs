@@ -1,10 +1,12 @@
 //! What the spec states beyond the handlers' annotations, derived from them
 //! so that nothing is written twice:
-//! - the body of each merge patch: the create body with every field
-//!   optional and the fields that never change left out;
+//! - the body of each merge patch: the create body with no member required,
+//!   no default, and the fields that never change left out;
 //! - links from each create to the operations on what it created (its id,
 //!   and its `ETag` for `If-Match`), so that a client or a test tool can
-//!   follow them.
+//!   follow them;
+//! - that free texts hold no NUL character, and that the operations with
+//!   no key need none (`security: []`).
 
 use serde_json::{json, Map, Value};
 
@@ -14,12 +16,17 @@ pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
     add_patch_schemas(spec, immutable);
     add_links(spec);
     refuse_nul_in_texts(spec);
+    declare_public_operations(spec);
 }
 
 /// A text without NUL characters, which no database stores as text.
 const NO_NUL: &str = "^[^\\u0000]*$";
-/// A text without NUL characters, not blank.
-const NO_NUL_NOT_BLANK: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\f\\r ][^\\u0000]*$";
+/// A text without NUL characters, not blank: one character at least that
+/// is not blank.
+fn no_nul_not_blank() -> String {
+    let blank = crate::catalogue::validate::blank_class();
+    format!("^[^\\u0000]*[^\\u0000{blank}][^\\u0000]*$")
+}
 
 /// Says of every free text the service takes or keeps (schema properties and
 /// query parameters of type string, without a format) that it holds no NUL
@@ -36,8 +43,8 @@ fn refuse_nul_in_texts(spec: &mut Value) {
         };
         if is_text && !object.contains_key("format") && !object.contains_key("enum") {
             let pattern = match object.get("pattern").and_then(Value::as_str) {
-                None => Some(NO_NUL),
-                Some(p) if p == crate::catalogue::validate::NOT_BLANK => Some(NO_NUL_NOT_BLANK),
+                None => Some(NO_NUL.to_owned()),
+                Some(p) if p == crate::catalogue::validate::NOT_BLANK => Some(no_nul_not_blank()),
                 Some(_) => None,
             };
             if let Some(pattern) = pattern {
@@ -120,19 +127,18 @@ fn add_patch_schemas(spec: &mut Value, immutable: &[(&str, &[&str])]) {
             .iter()
             .find(|(name, _)| *name == entity)
             .map_or(&[][..], |(_, f)| f);
-        if let Some(object) = schema.as_object_mut() {
-            object.remove("required");
-            object.remove("example");
-            if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
-                for field in fixed {
-                    properties.remove(*field);
-                }
+        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for field in fixed {
+                properties.remove(*field);
             }
+        }
+        as_patch(&mut schema, schemas);
+        if let Some(object) = schema.as_object_mut() {
             object.insert(
                 "description".into(),
                 format!(
                     "A JSON Merge Patch (RFC 7396) of the entity: the fields to change, with the names and types \
-                     of the create body. A member set to null is cleared.{}",
+                     of the create body. A member that is absent stays as it is; a member set to null is cleared.{}",
                     if fixed.is_empty() {
                         String::new()
                     } else {
@@ -143,6 +149,90 @@ fn add_patch_schemas(spec: &mut Value, immutable: &[(&str, &[&str])]) {
             );
         }
         schemas.insert(patch_name, schema);
+    }
+}
+
+/// Makes an object schema a merge patch of itself: no member is required
+/// and none has a default, since an absent member means "unchanged" and a
+/// client that fills in a default would overwrite what is stored. A member
+/// that is itself an object is merged member by member, so it becomes a
+/// patch too (`MoneyPatch` beside `Money`); arrays are replaced whole, so
+/// their items keep their rules.
+fn as_patch(schema: &mut Value, schemas: &mut Map<String, Value>) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    object.remove("required");
+    object.remove("example");
+    object.remove("default");
+    let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for property in properties.values_mut() {
+        let Some(property) = property.as_object_mut() else {
+            continue;
+        };
+        property.remove("default");
+        // The `$ref` members that name the property's schema.
+        let mut references: Vec<&mut Value> = Vec::new();
+        for (key, value) in property.iter_mut() {
+            match (key.as_str(), value) {
+                ("$ref", reference) => references.push(reference),
+                ("oneOf" | "anyOf", Value::Array(branches)) => {
+                    references.extend(branches.iter_mut().filter_map(|b| b.get_mut("$ref")));
+                }
+                _ => {}
+            }
+        }
+        for reference in references {
+            let Some(name) = schema_name(reference).map(str::to_owned) else {
+                continue;
+            };
+            let Some(target) = schemas.get(&name).cloned() else {
+                continue;
+            };
+            if !needs_patch(&target) {
+                continue;
+            }
+            let patch_name = format!("{name}Patch");
+            if !schemas.contains_key(&patch_name) {
+                let mut patch = target;
+                as_patch(&mut patch, schemas);
+                if let Some(description) = patch.get("description").and_then(Value::as_str) {
+                    let description = format!(
+                        "{description}\n\nIn a merge patch: the members to change; the others stay as they are."
+                    );
+                    patch["description"] = description.into();
+                }
+                schemas.insert(patch_name.clone(), patch);
+            }
+            *reference = format!("#/components/schemas/{patch_name}").into();
+        }
+    }
+}
+
+/// Whether an object schema says more than a merge patch of it may: a
+/// required member or a default.
+fn needs_patch(schema: &Value) -> bool {
+    schema.get("properties").is_some()
+        && (schema.get("required").is_some()
+            || schema["properties"]
+                .as_object()
+                .is_some_and(|p| p.values().any(|v| v.get("default").is_some())))
+}
+
+/// Says of every operation that names no security requirement that it
+/// needs none (`security: []`), rather than leaving it unsaid.
+fn declare_public_operations(spec: &mut Value) {
+    let operations = spec["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(Value::as_object_mut);
+    for op in operations {
+        op.entry("security").or_insert_with(|| json!([]));
     }
 }
 

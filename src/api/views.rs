@@ -25,8 +25,9 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ViewQuery {
-    /// `YYYY-MM-DD`: evaluate validity windows and agreement dates on this
-    /// day; today (UTC) when absent.
+    /// `YYYY-MM-DD` (years 0000 to 9999): evaluate validity windows and
+    /// agreement dates on this day; today (UTC) when absent.
+    #[serde(default, deserialize_with = "crate::catalogue::validate::optional_day")]
     pub on: Option<NaiveDate>,
 }
 

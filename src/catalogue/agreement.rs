@@ -71,13 +71,15 @@ pub struct AgreementInput {
     pub customer_id: Uuid,
     /// The offering; it must exist.
     pub offering_id: Uuid,
-    /// `active` when absent; moves forward only.
+    /// `active` when a create leaves it out; moves forward only.
     #[serde(default = "active")]
     #[schema(default = "active")]
     pub status: AgreementStatus,
-    /// The first day in force (`YYYY-MM-DD`); open when absent.
+    /// The first day in force (`YYYY-MM-DD`); open when null.
+    #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub starts_on: Option<NaiveDate>,
-    /// The last day in force (`YYYY-MM-DD`), not before `starts_on`; open when absent.
+    /// The last day in force (`YYYY-MM-DD`), not before `starts_on`; open when null.
+    #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub ends_on: Option<NaiveDate>,
 }
 

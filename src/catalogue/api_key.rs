@@ -225,9 +225,23 @@ pub fn list(
     store.read(|conn| Ok(rows::list(conn, filter, page)?))
 }
 
+/// Whether any admin key is stored.
+pub fn admin_exists(store: &Store) -> Result<bool, CatalogueError> {
+    let filter = ApiKeyFilter {
+        role: Some(Role::Admin),
+        customer_id: None,
+    };
+    let page = PageRequest {
+        after: None,
+        limit: 1,
+    };
+    Ok(!list(store, &filter, &page)?.items.is_empty())
+}
+
 /// Revokes a key: it no longer authenticates anything.
 pub fn revoke(store: &Store, id: Uuid) -> Result<(), CatalogueError> {
     store.write(|conn| {
+        crate::store::lock_row(conn, "api_keys", id)?;
         let key = rows::find(conn, id)?.ok_or(CatalogueError::NotFound { entity: "api_key" })?;
         rows::delete(conn, id)?;
         let change = Change {

@@ -68,7 +68,7 @@ pub struct Component {
 pub struct ComponentInput {
     /// The resource it uses; it must exist.
     pub resource_id: Uuid,
-    /// 1 to 1,000,000; 1 when absent.
+    /// 1 to 1,000,000; 1 when a create leaves it out.
     #[serde(default = "one")]
     #[schema(minimum = 1, maximum = 1000000, default = 1)]
     pub quantity: i32,

@@ -175,6 +175,8 @@ pub trait Entity: Serialize + Sized + Send + 'static {
 
 /// How an entity is stored: implemented in the store, used by [`ops`].
 pub trait Stored: Entity {
+    /// The table of its rows.
+    const TABLE: &'static str;
     /// The kind of the scope's parent when it does not exist, such as
     /// `product`; none for top-level collections or an existing parent.
     fn check_scope(

@@ -172,13 +172,15 @@ pub struct OfferingInput {
     #[serde(default)]
     #[schema(max_items = 200)]
     pub service_levels: Vec<ServiceLevel>,
-    /// `draft` when absent; moves forward only.
+    /// `draft` when a create leaves it out; moves forward only.
     #[serde(default = "draft")]
     #[schema(default = "draft")]
     pub status: OfferingStatus,
-    /// The first day it is valid (`YYYY-MM-DD`); open when absent.
+    /// The first day it is valid (`YYYY-MM-DD`); open when null.
+    #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub valid_from: Option<NaiveDate>,
-    /// The last day it is valid (`YYYY-MM-DD`), not before `valid_from`; open when absent.
+    /// The last day it is valid (`YYYY-MM-DD`), not before `valid_from`; open when null.
+    #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub valid_to: Option<NaiveDate>,
 }
 

@@ -14,16 +14,18 @@ pub enum Precondition {
     None,
     /// `*`: any current version.
     Any,
-    /// One of these versions.
-    Versions(Vec<i32>),
+    /// One of these strong entity tags, without their quotes. A tag
+    /// matches a version when it is the version's tag character for
+    /// character (RFC 9110, section 8.8.3.2): `"01"` is not `"1"`.
+    Tags(Vec<String>),
 }
 
 impl Precondition {
     fn check(&self, current: i32) -> Result<(), CatalogueError> {
         match self {
             Precondition::None | Precondition::Any => Ok(()),
-            Precondition::Versions(v) if v.contains(&current) => Ok(()),
-            Precondition::Versions(_) => Err(CatalogueError::PreconditionFailed),
+            Precondition::Tags(tags) if tags.iter().any(|t| *t == current.to_string()) => Ok(()),
+            Precondition::Tags(_) => Err(CatalogueError::PreconditionFailed),
         }
     }
 }
@@ -90,6 +92,7 @@ pub fn patch<E: Stored>(
     parse: impl FnOnce(Value) -> Result<E::Input, CatalogueError>,
 ) -> Result<E, CatalogueError> {
     store.write(|conn| {
+        crate::store::lock_row(conn, E::TABLE, id)?;
         let current =
             E::find(conn, scope, id)?.ok_or(CatalogueError::NotFound { entity: E::KIND })?;
         let meta = current.meta();
@@ -143,6 +146,7 @@ pub fn delete<E: Stored>(
     precondition: &Precondition,
 ) -> Result<(), CatalogueError> {
     store.write(|conn| {
+        crate::store::lock_row(conn, E::TABLE, id)?;
         let current =
             E::find(conn, scope, id)?.ok_or(CatalogueError::NotFound { entity: E::KIND })?;
         let meta = current.meta();
@@ -157,7 +161,10 @@ pub fn delete<E: Stored>(
         // committed meanwhile makes the delete fail rather than undo it.
         let at = (*precondition != Precondition::None).then_some(meta.version);
         if !E::remove(conn, id, at)? {
-            return Err(CatalogueError::PreconditionFailed);
+            return Err(match at {
+                Some(_) => CatalogueError::PreconditionFailed,
+                None => CatalogueError::NotFound { entity: E::KIND },
+            });
         }
         Ok(((), change::<E>(&meta, Operation::Deleted)))
     })

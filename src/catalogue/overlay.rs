@@ -80,7 +80,7 @@ pub struct OverlayInput {
     /// Replaces the offering's list (at most 200); not overridden when null.
     #[schema(max_items = 200)]
     pub service_levels: Option<Vec<ServiceLevel>>,
-    /// -1,000,000 to 1,000,000; 0 when absent.
+    /// -1,000,000 to 1,000,000; 0 when a create leaves it out.
     #[serde(default)]
     #[schema(minimum = -1000000, maximum = 1000000, default = 0)]
     pub priority: i32,

@@ -66,7 +66,7 @@ pub struct ProductInput {
     /// At most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// `draft` when absent; moves forward only.
+    /// `draft` when a create leaves it out; moves forward only.
     #[serde(default = "draft")]
     #[schema(default = "draft")]
     pub lifecycle_status: LifecycleStatus,

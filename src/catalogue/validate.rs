@@ -218,14 +218,93 @@ fn nul_at(value: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// The pattern of a text that is not blank: one character at least that is
-/// not white space (as [`is_blank`] counts it).
+/// The marker pattern the input types put on texts that must not be blank
+/// (`#[schema(pattern = ...)]` takes a literal); the spec replaces it with
+/// [`not_blank_pattern`], which knows every blank character.
 pub const NOT_BLANK: &str = "[^\\t\\n\\f\\r ]";
 
-/// Whether a text is empty or only white space (space, tab, line feed, form
-/// feed, carriage return: the ASCII white space every client agrees on).
+/// The characters a text may be made of and still be blank: Unicode white
+/// space, and the invisible characters (zero-width spaces and joiners,
+/// direction marks, the byte order mark, fillers).
+pub const BLANK_CHARACTERS: &[(char, char)] = &[
+    ('\u{0009}', '\u{000D}'),
+    ('\u{0020}', '\u{0020}'),
+    ('\u{0085}', '\u{0085}'),
+    ('\u{00A0}', '\u{00A0}'),
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{2000}', '\u{200F}'),
+    ('\u{2028}', '\u{202F}'),
+    ('\u{205F}', '\u{206F}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+];
+
+/// Whether a text is empty or made only of [`BLANK_CHARACTERS`].
 pub fn is_blank(s: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_whitespace())
+    s.chars().all(is_blank_char)
+}
+
+fn is_blank_char(c: char) -> bool {
+    BLANK_CHARACTERS
+        .iter()
+        .any(|(from, to)| (*from..=*to).contains(&c))
+}
+
+/// The characters of [`BLANK_CHARACTERS`] as the inside of a regular
+/// expression's character class, in `\uXXXX` escapes that ECMA-262 and
+/// Python read alike.
+pub fn blank_class() -> String {
+    BLANK_CHARACTERS
+        .iter()
+        .map(|(from, to)| {
+            if from == to {
+                format!("\\u{:04X}", u32::from(*from))
+            } else {
+                format!("\\u{:04X}-\\u{:04X}", u32::from(*from), u32::from(*to))
+            }
+        })
+        .collect()
+}
+
+/// A day: exactly `YYYY-MM-DD`, years 0000 to 9999, as RFC 3339's
+/// `full-date`. Looser forms (`2026-1-1`, `+10000-01-01`) are refused.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Deserialises an optional day with [`parse_day`]:
+/// `#[serde(default, deserialize_with = "optional_day")]`.
+pub fn optional_day<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    text.map(|t| {
+        parse_day(&t).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{t}` is not a date: use YYYY-MM-DD, years 0000 to 9999"
+            ))
+        })
+    })
+    .transpose()
 }
 
 /// Whether `s` is a plain non-negative decimal: at most `int_digits` digits,
@@ -255,6 +334,50 @@ mod tests {
         assert!(!is_decimal("1e3", 13, 4));
         assert!(!is_decimal("1.23456", 13, 4));
         assert!(!is_decimal("12345678901234", 13, 4));
+    }
+
+    #[test]
+    fn a_text_of_white_space_or_invisible_characters_is_blank() {
+        for blank in [
+            "",
+            " ",
+            "\t\n",
+            "\u{200B}",
+            "\u{00A0}",
+            "\u{3000}",
+            "\u{FEFF}",
+            "\u{200B}\u{00A0} \u{2060}",
+        ] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for text in ["a", " a ", "\u{200B}x", "\u{1F600}", "0"] {
+            assert!(!is_blank(text), "{text:?}");
+        }
+        assert!(blank_class().starts_with("\\u0009-\\u000D\\u0020"));
+    }
+
+    #[test]
+    fn a_day_is_yyyy_mm_dd_only() {
+        assert_eq!(
+            parse_day("2026-01-31"),
+            NaiveDate::from_ymd_opt(2026, 1, 31)
+        );
+        assert_eq!(parse_day("0000-01-01"), NaiveDate::from_ymd_opt(0, 1, 1));
+        assert_eq!(
+            parse_day("9999-12-31"),
+            NaiveDate::from_ymd_opt(9999, 12, 31)
+        );
+        for bad in [
+            "2026-1-1",
+            "+10000-01-01",
+            "-0001-01-01",
+            "2026-02-30",
+            "2026-01-01T00:00:00Z",
+            " 2026-01-01",
+            "２０２６-01-01",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
     }
 
     #[test]

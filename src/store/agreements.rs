@@ -79,6 +79,8 @@ pub fn of_customer(conn: &mut DbConnection, customer: Uuid) -> Result<Vec<Agreem
 }
 
 impl Stored for Agreement {
+    const TABLE: &'static str = "agreements";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         agreements::table
             .find(id.to_string())

@@ -92,6 +92,8 @@ pub fn of_products(
 }
 
 impl Stored for Component {
+    const TABLE: &'static str = "components";
+
     fn check_scope(
         conn: &mut DbConnection,
         product_id: Uuid,

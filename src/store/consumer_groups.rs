@@ -59,6 +59,8 @@ impl TryFrom<ConsumerGroupRow> for ConsumerGroup {
 }
 
 impl Stored for ConsumerGroup {
+    const TABLE: &'static str = "consumer_groups";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         consumer_groups::table
             .find(id.to_string())

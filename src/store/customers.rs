@@ -65,6 +65,8 @@ fn with_links(
 }
 
 impl Stored for Customer {
+    const TABLE: &'static str = "customers";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = customers::table
             .find(id.to_string())

@@ -69,36 +69,75 @@ impl Backend {
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
+    statement_timeout: Option<Duration>,
 }
 
+/// How long opening a connection may take when nothing else is said.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an SQLite statement waits for the write lock when nothing else
+/// is said.
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl ConnectionManager {
-    /// A manager for the database at `url`.
+    /// A manager for the database at `url`, with the default connect
+    /// timeout and no statement timeout.
     pub fn new(url: &str) -> Self {
+        Self::with_timeouts(url, DEFAULT_CONNECT_TIMEOUT, None)
+    }
+
+    /// A manager for the database at `url`: opening a connection takes at
+    /// most `connect` (libpq counts whole seconds, 2 at least), and a
+    /// statement runs at most `statement` (on SQLite: waits at most that
+    /// long for the write lock).
+    pub fn with_timeouts(url: &str, connect: Duration, statement: Option<Duration>) -> Self {
         let backend = Backend::of_url(url);
         let url = match backend {
             Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_owned(),
-            Backend::Postgres => url.to_owned(),
+            // A server that accepts and never answers must not hang us: libpq
+            // waits forever unless told otherwise. A timeout in the URL wins.
+            Backend::Postgres if url.contains("connect_timeout=") => url.to_owned(),
+            Backend::Postgres => format!(
+                "{url}{}connect_timeout={}",
+                if url.contains('?') { '&' } else { '?' },
+                connect.as_secs().max(2)
+            ),
         };
-        ConnectionManager { url, backend }
+        ConnectionManager {
+            url,
+            backend,
+            statement_timeout: statement,
+        }
     }
 
     /// Opens one connection, set up as the pool would.
     pub fn connect(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConnection::Pg)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // One blocked statement must not hold a pooled connection for long.
+                if let Some(timeout) = self.statement_timeout {
+                    conn.batch_execute(&format!("SET statement_timeout = {}", timeout.as_millis()))
+                        .map_err(diesel::r2d2::Error::QueryError)?;
+                }
+                Ok(DbConnection::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // Foreign keys are off by default in SQLite; WAL lets readers
                 // run beside the writer; FULL sync makes an acknowledged
                 // commit survive a power loss; the busy timeout makes writers
-                // queue instead of failing at once.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
+                // queue instead of failing at once, for as long as a
+                // statement may take.
+                let busy = self
+                    .statement_timeout
+                    .unwrap_or(DEFAULT_BUSY_TIMEOUT)
+                    .as_millis();
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -127,13 +166,17 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// How the pool is sized and how long a request waits for a connection.
+/// How the pool is sized, and how long its connections may take.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// Connections held at most.
     pub max_size: u32,
     /// How long a request waits for a free connection before it is refused.
     pub acquire_timeout: Duration,
+    /// How long opening a connection may take.
+    pub connect_timeout: Duration,
+    /// How long a statement may run (PostgreSQL).
+    pub statement_timeout: Duration,
 }
 
 /// Errors of the store, before they are given an HTTP meaning.
@@ -158,12 +201,17 @@ pub enum StoreError {
 pub struct Store {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    statement_timeout: Duration,
 }
 
 impl Store {
     /// Opens a pool on `url` (creating the SQLite file if needed).
     pub fn open(url: &str, settings: &PoolSettings) -> Result<Store, StoreError> {
-        let manager = ConnectionManager::new(url);
+        let manager = ConnectionManager::with_timeouts(
+            url,
+            settings.connect_timeout,
+            Some(settings.statement_timeout),
+        );
         let backend = manager.backend;
         // Fail at start-up, with the real cause, if the database is not there.
         manager
@@ -179,7 +227,11 @@ impl Store {
             .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            statement_timeout: settings.statement_timeout,
+        })
     }
 
     /// The database behind this store.
@@ -194,7 +246,18 @@ impl Store {
     /// Runs the pending migrations of this backend.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
-        run_migrations(&mut conn)
+        // A migration may rewrite a large table: no statement timeout for it.
+        if self.backend == Backend::Postgres {
+            conn.batch_execute("SET statement_timeout = 0")?;
+        }
+        let applied = run_migrations(&mut conn);
+        if self.backend == Backend::Postgres {
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement_timeout.as_millis()
+            ))?;
+        }
+        applied
     }
 
     /// Checks that the database answers.
@@ -285,6 +348,19 @@ fn rollback(conn: &mut DbConnection) {
     if let Err(e) = conn.batch_execute("ROLLBACK") {
         tracing::debug!(error = %e, "rollback after a failed transaction");
     }
+}
+
+/// Locks the row `id` of `table` until the end of the write transaction,
+/// so that a change reads the row it changes as it is when it commits:
+/// concurrent changes of one row queue instead of failing on each other.
+/// SQLite holds its one write lock from `BEGIN IMMEDIATE` already.
+pub fn lock_row(conn: &mut DbConnection, table: &str, id: Uuid) -> Result<(), StoreError> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind::<diesel::sql_types::Text, _>(id.to_string())
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Runs the pending migrations on one connection.

@@ -202,6 +202,8 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Offering>, 
 }
 
 impl Stored for Offering {
+    const TABLE: &'static str = "offerings";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = offerings::table
             .find(id.to_string())

@@ -163,6 +163,8 @@ pub fn count_for_offering(conn: &mut DbConnection, offering: Uuid) -> Result<i64
 }
 
 impl Stored for Overlay {
+    const TABLE: &'static str = "overlays";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = overlays::table
             .find(id.to_string())

@@ -69,6 +69,8 @@ impl TryFrom<ProductRow> for Product {
 }
 
 impl Stored for Product {
+    const TABLE: &'static str = "products";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         products::table
             .find(id.to_string())

@@ -80,6 +80,8 @@ pub(crate) fn money(amount: Option<String>, currency: Option<String>) -> Option<
 }
 
 impl Stored for Resource {
+    const TABLE: &'static str = "resources";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         resources::table
             .find(id.to_string())

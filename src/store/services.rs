@@ -140,6 +140,8 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Service>, S
 }
 
 impl Stored for Service {
+    const TABLE: &'static str = "services";
+
     fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
         let row = services::table
             .find(id.to_string())

@@ -197,8 +197,7 @@ fn every_collection_creates_reads_pages_patches_and_deletes() {
                 None => break,
             }
         }
-        let mut unique = seen.clone();
-        unique.dedup();
+        let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "{base}: no entity twice");
         assert!(
             seen.contains(&id(&created)),

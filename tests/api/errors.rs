@@ -140,7 +140,7 @@ fn unknown_paths_and_methods_are_problems() {
     app.req("GET", "/nothing").no_key().send().problem(404);
     let res = app.req("PUT", "/api/v1/products").json(&json!({})).send();
     res.problem(405);
-    assert_eq!(res.header("allow"), Some("GET, POST"));
+    assert_eq!(res.header("allow"), Some("GET, HEAD, POST"));
     let res = app
         .req(
             "TRACE",
@@ -148,7 +148,7 @@ fn unknown_paths_and_methods_are_problems() {
         )
         .send();
     res.problem(405);
-    assert_eq!(res.header("allow"), Some("DELETE, GET, PATCH"));
+    assert_eq!(res.header("allow"), Some("DELETE, GET, HEAD, PATCH"));
     app.req("POST", "/health/live").no_key().send().problem(405);
 }
 
@@ -157,7 +157,10 @@ fn an_if_match_that_names_no_version_of_ours_is_a_412() {
     let app = TestApp::spawn();
     let group = app.create("/consumer-groups", json!({"name": "G"}));
     let url = format!("/api/v1/consumer-groups/{}", id(&group));
-    for value in ["null", "1", "\"one\"", "", "\"1", "W/\"1\""] {
+    // Entity tags compare as strings: "01" is not "1".
+    for value in [
+        "null", "1", "\"one\"", "", "\"1", "W/\"1\"", "\"01\"", "\"+1\"", "\" 1\"",
+    ] {
         app.req("PATCH", &url)
             .merge_patch(&json!({"name": "H"}))
             .header("If-Match", value)
@@ -196,4 +199,56 @@ fn a_missing_entity_is_a_404_problem() {
                 .problem(404);
         }
     }
+}
+
+#[test]
+fn a_cursor_continues_only_the_list_it_was_issued_for() {
+    let app = TestApp::spawn();
+    for i in 0..3 {
+        app.create(
+            "/products",
+            json!({"name": format!("P{i}"), "owner": "Team"}),
+        );
+        app.create("/consumer-groups", json!({"name": format!("G{i}")}));
+    }
+    let page = app.get("/api/v1/products?limit=1").json();
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    assert_eq!(
+        app.get(&format!("/api/v1/products?limit=1&cursor={cursor}"))
+            .status,
+        200,
+        "the list it came from takes it"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/products?limit=2&cursor={cursor}"))
+            .status,
+        200,
+        "another page size is the same list"
+    );
+    for other in [
+        format!("/api/v1/consumer-groups?limit=1&cursor={cursor}"),
+        format!("/api/v1/products?limit=1&owner=Team&cursor={cursor}"),
+        format!("/api/v1/products?limit=1&lifecycle_status=draft&cursor={cursor}"),
+    ] {
+        let problem = app.get(&other).problem(400);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("another list"),
+            "{other}: {problem}"
+        );
+    }
+    let product = crate::helpers::id(&app.get("/api/v1/products?limit=1").json()["items"][0]);
+    app.create(
+        &format!("/products/{product}/components"),
+        json!({"resource_id": crate::helpers::id(&app.create("/resources", json!({"name": "R", "dimension": "value_streams_and_processes"}))), "visibility": "internal"}),
+    );
+    app.get(&format!(
+        "/api/v1/products/{product}/components?cursor={cursor}"
+    ))
+    .problem(400);
 }

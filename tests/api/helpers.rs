@@ -120,7 +120,7 @@ impl TestApp {
         })
         .expect("a valid test configuration");
         let store = startup::open_store(&config).expect("open and migrate the test database");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let listener = startup::listen("127.0.0.1:0").expect("a free port");
         let addr = listener.local_addr().expect("the bound address");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -445,5 +445,166 @@ impl Catalogue {
             customer,
             agreement,
         }
+    }
+}
+
+/// One request with the admin key to a server that may die at any moment;
+/// none when it did.
+pub fn try_send(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Option<(u16, Value)> {
+    send_raw(
+        addr,
+        method,
+        path,
+        &[("Authorization", &format!("Bearer {ADMIN_KEY}"))],
+        body,
+    )
+    .map(|(status, _, body)| (status, body))
+}
+
+/// One request to `addr`: the status, the head and the body as JSON (null
+/// when it is not JSON); none when the connection failed.
+pub fn send_raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Option<(u16, String, Value)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((
+        status,
+        head.to_owned(),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    ))
+}
+
+/// The binary, serving on a free port, with what it writes to stderr.
+pub struct Server {
+    /// The process.
+    pub child: std::process::Child,
+    /// Where it listens.
+    pub addr: String,
+    /// Its stderr, line by line, as it comes.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `vitrine` on `url` with the admin key and `env` (which may
+    /// override any setting), and waits until it accepts connections.
+    pub fn start(url: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_limited(url, env, None)
+    }
+
+    /// As [`Server::start`], with at most `file_limit` open files when one
+    /// is given.
+    pub fn start_limited(url: &str, env: &[(&str, &str)], file_limit: Option<u32>) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("a port")
+            .local_addr()
+            .expect("an address")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let binary = env!("CARGO_BIN_EXE_vitrine");
+        let mut command = match file_limit {
+            Some(limit) => {
+                let mut sh = std::process::Command::new("sh");
+                sh.args(["-c", &format!("ulimit -n {limit} && exec \"$0\""), binary]);
+                sh
+            }
+            None => std::process::Command::new(binary),
+        };
+        command
+            .env("VITRINE_DATABASE_URL", url)
+            .env("VITRINE_BIND", &addr)
+            .env("VITRINE_ADMIN_KEY", ADMIN_KEY)
+            .env("VITRINE_WORKERS", "2")
+            .env("RUST_LOG", "warn");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("start vitrine");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    log.lock().expect("the log").push(line);
+                }
+            });
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&addr).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "vitrine exited with {status}: {:?}",
+                    log.lock().expect("the log")
+                );
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "vitrine did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, addr, log }
+    }
+
+    /// The process's resident memory now and at its peak, in KiB.
+    pub fn rss_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the process's status");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// What it has written to stderr so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().expect("the log").clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

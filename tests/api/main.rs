@@ -10,6 +10,7 @@ mod helpers;
 mod lifecycle;
 mod migrations;
 mod model;
+mod operations;
 mod references;
 mod service_endpoints;
 mod stress;

@@ -124,4 +124,143 @@ fn the_docs_render_from_assets_served_here() {
         init.contains("/openapi.json"),
         "the docs load this service's spec: {init}"
     );
+    // Swagger UI sends the spec to swagger.io's validator unless its
+    // validatorUrl is null or "none": the page calls nothing but Vitrine.
+    let validator = init
+        .split("\"validatorUrl\"")
+        .nth(1)
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+        .map(|rest| rest.trim_start())
+        .unwrap_or_else(|| panic!("the initializer sets validatorUrl: {init}"));
+    assert!(
+        validator.starts_with("\"none\"") || validator.starts_with("null"),
+        "{init}"
+    );
+    assert!(
+        !init.contains("http://") && !init.contains("https://"),
+        "{init}"
+    );
+}
+
+#[test]
+fn docs_without_a_slash_redirect_to_the_docs() {
+    let app = TestApp::spawn();
+    let res = app.req("GET", "/docs").no_key().send();
+    assert_eq!(res.status, 308, "{}", res.text());
+    assert_eq!(res.header("location"), Some("/docs/"));
+}
+
+#[test]
+fn every_get_answers_head_with_its_headers_and_no_body() {
+    let app = TestApp::spawn();
+    let c = crate::helpers::Catalogue::build(&app);
+    for path in [
+        "/health/live".to_owned(),
+        "/openapi.json".to_owned(),
+        "/docs/".to_owned(),
+        "/api/v1/products".to_owned(),
+        format!("/api/v1/products/{}", crate::helpers::id(&c.product)),
+        format!("/api/v1/customers/{}/view", crate::helpers::id(&c.customer)),
+    ] {
+        let get = app.get(&path);
+        let head = app.req("HEAD", &path).send();
+        assert_eq!(head.status, 200, "HEAD {path}");
+        assert!(head.body.is_empty(), "HEAD {path} has no body");
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "HEAD {path}"
+        );
+        assert_eq!(head.header("etag"), get.header("etag"), "HEAD {path}");
+        if get.header("content-length").is_some() {
+            assert_eq!(
+                head.header("content-length"),
+                Some(get.body.len().to_string().as_str()),
+                "HEAD {path} tells the length of the GET"
+            );
+        }
+    }
+    // HEAD asks what GET would answer: errors too, without their bodies.
+    let res = app.req("HEAD", "/api/v1/products").no_key().send();
+    assert_eq!(res.status, 401);
+    assert!(res.body.is_empty());
+    let res = app
+        .req(
+            "HEAD",
+            &format!("/api/v1/products/{}", uuid::Uuid::now_v7()),
+        )
+        .send();
+    assert_eq!(res.status, 404);
+}
+
+/// The schemas a merge patch of `schema` merges into, member by member:
+/// its object members (arrays are replaced whole).
+fn merged_members<'a>(
+    spec: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> Vec<(String, &'a serde_json::Value)> {
+    let resolve = |s: &'a serde_json::Value| -> &'a serde_json::Value {
+        match s["$ref"].as_str() {
+            Some(r) => {
+                &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+            }
+            None => s,
+        }
+    };
+    let schema = resolve(schema);
+    let mut out = Vec::new();
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        let branches: Vec<&serde_json::Value> = match (property.get("oneOf"), property.get("anyOf"))
+        {
+            (Some(b), _) | (_, Some(b)) => b.as_array().into_iter().flatten().collect(),
+            _ => vec![property],
+        };
+        for branch in branches {
+            let target = resolve(branch);
+            if target.get("properties").is_some() {
+                out.push((name.clone(), target));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_merge_patch_schema_requires_a_member_or_gives_a_default() {
+    let spec = serde_json::to_value(vitrine::startup::openapi()).expect("the spec as JSON");
+    let mut patches = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("patch") else {
+            continue;
+        };
+        patches += 1;
+        let body = &op["requestBody"]["content"]["application/merge-patch+json"]["schema"];
+        assert!(body.is_object(), "PATCH {path} documents its merge patch");
+        // Every object a patch merges into, at any depth.
+        let mut todo = vec![(format!("PATCH {path}"), body)];
+        while let Some((at, schema)) = todo.pop() {
+            let resolved = match schema["$ref"].as_str() {
+                Some(r) => {
+                    &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+                }
+                None => schema,
+            };
+            assert!(
+                resolved.get("required").is_none(),
+                "{at} requires {}",
+                resolved["required"]
+            );
+            assert!(resolved.get("default").is_none(), "{at} has a default");
+            for (name, property) in resolved["properties"].as_object().expect("properties") {
+                assert!(
+                    property.get("default").is_none(),
+                    "{at}.{name} has a default: {property}"
+                );
+            }
+            for (name, member) in merged_members(&spec, resolved) {
+                todo.push((format!("{at}.{name}"), member));
+            }
+        }
+    }
+    assert_eq!(patches, 9, "every collection with a PATCH");
 }

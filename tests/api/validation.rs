@@ -21,11 +21,21 @@ fn names_are_required_not_blank_and_at_most_200_characters() {
             ["name"],
             "{collection}: missing"
         );
-        assert_eq!(
-            refused(&app, collection, json!({"name": "  "})),
-            ["name"],
-            "{collection}: blank"
-        );
+        // White space and invisible characters of every kind are blank.
+        for blank in [
+            "  ",
+            "\u{200B}",
+            "\u{00A0}",
+            "\u{3000}",
+            "\u{FEFF}",
+            "\u{200B}\u{00A0}\t\u{2060}",
+        ] {
+            assert_eq!(
+                refused(&app, collection, json!({"name": blank})),
+                ["name"],
+                "{collection}: blank {blank:?}"
+            );
+        }
         assert_eq!(
             refused(&app, collection, json!({"name": "x".repeat(201)})),
             ["name"],
@@ -418,4 +428,74 @@ fn several_broken_rules_are_all_named_at_once() {
         fields,
         ["name", "price.amount", "price.currency", "valid_to"]
     );
+}
+
+#[test]
+fn dates_in_bodies_are_yyyy_mm_dd_only() {
+    let app = TestApp::spawn();
+    let c = crate::helpers::Catalogue::build(&app);
+    for bad in [
+        "2026-1-1",
+        "+10000-01-01",
+        "-0001-01-01",
+        "20260101",
+        "2026-01-01T00:00:00Z",
+    ] {
+        let fields = refused(
+            &app,
+            "/offerings",
+            json!({"name": "O", "service_ids": [crate::helpers::id(&c.service)], "valid_from": bad}),
+        );
+        assert_eq!(fields, ["valid_from"], "{bad}");
+        let fields = refused(
+            &app,
+            "/agreements",
+            json!({"customer_id": crate::helpers::id(&c.customer),
+                   "offering_id": crate::helpers::id(&c.offering), "ends_on": bad}),
+        );
+        assert_eq!(fields, ["ends_on"], "{bad}");
+    }
+}
+
+#[test]
+fn a_member_named_twice_in_a_body_is_a_400_naming_it_and_writes_nothing() {
+    let app = TestApp::spawn();
+    let res = app
+        .req("POST", "/api/v1/consumer-groups")
+        .body(
+            br#"{"name": "A", "name": "B"}"#.to_vec(),
+            "application/json",
+        )
+        .send();
+    let problem = res.problem(400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`name`"),
+        "{problem}"
+    );
+    let group = app.create("/consumer-groups", json!({"name": "G"}));
+    let res = app
+        .req(
+            "PATCH",
+            &format!("/api/v1/consumer-groups/{}", crate::helpers::id(&group)),
+        )
+        .body(
+            br#"{"description": {"x": 1, "x": 2}}"#.to_vec(),
+            "application/merge-patch+json",
+        )
+        .if_match(1)
+        .send();
+    let problem = res.problem(400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`x`"),
+        "{problem}"
+    );
+    let groups = app.get("/api/v1/consumer-groups").json();
+    assert_eq!(groups["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(groups["items"][0]["version"], 1);
 }

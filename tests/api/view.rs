@@ -104,15 +104,27 @@ fn the_view_holds_offerings_inside_their_validity_window_on_the_day_asked() {
         &url,
         json!({"valid_from": "2027-01-01", "valid_to": "2027-06-30"}),
     );
+    // A second offering, always valid, for the same group: the view on each
+    // day holds exactly the offerings valid that day.
+    let always = app.create(
+        "/offerings",
+        json!({"name": "Always", "service_ids": [id(&c.service)],
+        "consumer_group_ids": [id(&c.group)], "status": "active"}),
+    );
     for (day, seen) in [
         ("2026-12-31", false),
         ("2027-01-01", true),
         ("2027-06-30", true),
         ("2027-07-01", false),
     ] {
+        let mut expected = vec![id(&always)];
+        if seen {
+            expected.push(id(&c.offering));
+        }
+        expected.sort();
         assert_eq!(
-            !offering_ids(&view_of(&app, &c.customer, day)).is_empty(),
-            seen,
+            offering_ids(&view_of(&app, &c.customer, day)),
+            expected,
             "on {day}"
         );
     }
@@ -435,13 +447,24 @@ fn on_evaluates_windows_and_agreement_dates_on_another_day() {
         today.as_str(),
         "today when `on` is absent"
     );
-    for bad in ["2027-13-01", "yesterday", "2027-02-30"] {
+    // Only YYYY-MM-DD, years 0000 to 9999.
+    for bad in [
+        "2027-13-01",
+        "yesterday",
+        "2027-02-30",
+        "%2B10000-01-01",
+        "-0001-01-01",
+        "2026-1-1",
+        "2026-01-01T00:00:00Z",
+    ] {
         app.get(&format!(
             "/api/v1/customers/{}/view?on={bad}",
             id(&c.customer)
         ))
         .problem(400);
     }
+    assert_eq!(view_of(&app, &c.customer, "0000-01-01")["on"], "0000-01-01");
+    assert_eq!(view_of(&app, &c.customer, "9999-12-31")["on"], "9999-12-31");
     app.get(&format!(
         "/api/v1/customers/{}/view?day={ON}",
         id(&c.customer)
@@ -709,10 +732,32 @@ fn assert_allowed(value: &Value, kind: &str, path: &str) {
                 if !child_kind.is_empty() {
                     assert_allowed(child, child_kind, &format!("{path}.{key}"));
                 } else {
-                    assert!(!child.is_object(), "{path}.{key} holds an object");
+                    assert_leaf(child, &format!("{path}.{key}"));
                 }
             }
         }
+        _ => {}
+    }
+}
+
+#[test]
+#[should_panic(expected = "holds an object")]
+fn the_allow_list_check_fails_on_keys_hidden_in_a_list_of_a_leaf() {
+    // `outcomes` is a leaf (a list of texts): objects inside it carry keys
+    // the allow-list never saw.
+    let utility = json!({"purpose": "p", "outcomes": ["fine", {"owner": "Platform team"}]});
+    assert_allowed(&utility, "utility", "utility");
+}
+
+/// A leaf of the allow-list holds a scalar or a list of scalars, nothing
+/// with keys of its own, at any depth.
+fn assert_leaf(value: &Value, path: &str) {
+    match value {
+        Value::Object(_) => panic!("{path} holds an object"),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| assert_leaf(v, &format!("{path}[{i}]"))),
         _ => {}
     }
 }

@@ -1,0 +1,384 @@
+//! The binary as an operator meets it: the command line, start-up that
+//! never hangs and says what is wrong in one line, and the logs.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{send_raw, Server, TestDb};
+
+fn vitrine(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    command.args(args).current_dir(dir).env("RUST_LOG", "warn");
+    for name in ["VITRINE_ADMIN_KEY", "VITRINE_DATABASE_URL", "VITRINE_BIND"] {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run vitrine")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A server that accepts connections and never answers.
+fn silent_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("an address").to_string();
+    (listener, addr)
+}
+
+#[test]
+fn a_database_that_never_answers_fails_the_start_in_bounded_time_with_one_line() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (listener, addr) = silent_listener();
+    // Accept and hold every connection, saying nothing.
+    let held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until {
+            if let Ok((c, _)) = listener.accept() {
+                held.push(c);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let started = Instant::now();
+    let output = vitrine(
+        &["serve"],
+        &[
+            (
+                "VITRINE_DATABASE_URL",
+                &format!("postgres://postgres@{addr}/vitrine"),
+            ),
+            ("VITRINE_BIND", "127.0.0.1:0"),
+            ("VITRINE_DB_CONNECT_TIMEOUT_SECS", "2"),
+        ],
+        dir.path(),
+    );
+    let took = started.elapsed();
+    println!(
+        "start-up on a silent database: refused after {} ms",
+        took.as_millis()
+    );
+    assert!(!output.status.success());
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {err}");
+    assert!(
+        lines[0].contains("could not connect") && lines[0].contains("timeout"),
+        "{err}"
+    );
+    drop(held);
+}
+
+#[test]
+fn a_database_url_that_names_no_database_is_refused_in_one_line_and_makes_no_file() {
+    let dir = tempfile::tempdir().expect("a folder");
+    for url in [
+        "mysql://root@localhost/vitrine",
+        "postgress://postgres@127.0.0.1/vitrine",
+        "::garbage::%%",
+    ] {
+        let output = vitrine(&["serve"], &[("VITRINE_DATABASE_URL", url)], dir.path());
+        assert_eq!(output.status.code(), Some(2), "{url}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{url}: {err}");
+        assert!(err.contains("VITRINE_DATABASE_URL"), "{url}: {err}");
+    }
+    let files: Vec<_> = std::fs::read_dir(dir.path()).expect("the folder").collect();
+    assert!(files.is_empty(), "nothing was created: {files:?}");
+}
+
+#[test]
+fn the_bind_address_is_checked_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let bind = taken.local_addr().expect("an address").to_string();
+    let (_silent, db) = silent_listener();
+    let started = Instant::now();
+    let output = vitrine(
+        &["serve"],
+        &[
+            (
+                "VITRINE_DATABASE_URL",
+                &format!("postgres://postgres@{db}/vitrine"),
+            ),
+            ("VITRINE_BIND", &bind),
+            ("VITRINE_DB_CONNECT_TIMEOUT_SECS", "30"),
+        ],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the database was tried first"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot listen on") && err.lines().count() == 1,
+        "{err}"
+    );
+    for bad in ["8080", "localhost", "127.0.0.1:99999"] {
+        let output = vitrine(&["serve"], &[("VITRINE_BIND", bad)], dir.path());
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(stderr(&output).contains("VITRINE_BIND"), "{bad}");
+    }
+}
+
+#[test]
+fn help_lists_the_commands_and_every_setting_with_its_default_and_version_works() {
+    let dir = tempfile::tempdir().expect("a folder");
+    for args in [
+        &["--help"][..],
+        &["keys", "create", "--help"],
+        &["serve", "--help"],
+    ] {
+        let output = vitrine(args, &[], dir.path());
+        assert!(output.status.success(), "{args:?}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        for setting in vitrine::config::SETTINGS {
+            assert!(
+                help.contains(setting.variable)
+                    && help.contains(&format!("default: {}", setting.default)),
+                "{args:?} names {} and its default: {help}",
+                setting.variable
+            );
+        }
+    }
+    let help = String::from_utf8_lossy(&vitrine(&["--help"], &[], dir.path()).stdout).into_owned();
+    for command in ["serve", "migrate", "openapi", "keys"] {
+        assert!(help.contains(command), "{command}: {help}");
+    }
+    let version = vitrine(&["--version"], &[], dir.path());
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("vitrine {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(!vitrine(&["nonsense"], &[], dir.path()).status.success());
+}
+
+#[test]
+fn without_an_admin_key_the_start_says_how_to_make_one_and_the_command_line_makes_it() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().expect("a folder");
+    let server = Server::start(&db.url, &[("VITRINE_ADMIN_KEY", ""), ("RUST_LOG", "info")]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log_lines().iter().any(|l| l.contains("serving")) {
+        assert!(Instant::now() < deadline, "{:?}", server.log_lines());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let warning = server
+        .log_lines()
+        .into_iter()
+        .find(|l| l.contains("WARN"))
+        .expect("a warning");
+    assert!(
+        warning.contains("vitrine keys create --role admin"),
+        "{warning}"
+    );
+    let (status, _, _) =
+        send_raw(&server.addr, "GET", "/api/v1/products", &[], None).expect("an answer");
+    assert_eq!(status, 401);
+
+    // A key made on the command line, while the server runs, works at once.
+    let output = vitrine(
+        &["keys", "create", "--role", "admin", "--name", "first admin"],
+        &[("VITRINE_DATABASE_URL", &db.url)],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let secret = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(
+        secret.starts_with("vit_") && !secret.contains('\n'),
+        "{secret}"
+    );
+    let bearer = format!("Bearer {secret}");
+    let products = || {
+        send_raw(
+            &server.addr,
+            "GET",
+            "/api/v1/products",
+            &[("Authorization", &bearer)],
+            None,
+        )
+        .expect("an answer")
+        .0
+    };
+    assert_eq!(products(), 200);
+
+    let listed = vitrine(
+        &["keys", "list"],
+        &[("VITRINE_DATABASE_URL", &db.url)],
+        dir.path(),
+    );
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed.contains("admin") && listed.contains("first admin"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret[40..]), "no secret is listed");
+    let id = listed.split_whitespace().next().expect("an id").to_owned();
+    let refused = vitrine(
+        &["keys", "create", "--role", "customer"],
+        &[("VITRINE_DATABASE_URL", &db.url)],
+        dir.path(),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--customer"),
+        "{}",
+        stderr(&refused)
+    );
+    let revoked = vitrine(
+        &["keys", "revoke", &id],
+        &[("VITRINE_DATABASE_URL", &db.url)],
+        dir.path(),
+    );
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    assert_eq!(products(), 401, "a revoked key authenticates nothing");
+}
+
+/// The lines the server logged for the request with this id.
+fn logged(server: &Server, request_id: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<String> = server
+            .log_lines()
+            .into_iter()
+            .filter(|l| l.contains(request_id))
+            .collect();
+        if !lines.is_empty() || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_request_log_names_the_key_and_role_never_the_secret_in_plain_text() {
+    let db = TestDb::new();
+    let server = Server::start(&db.url, &[("RUST_LOG", "info")]);
+    let bearer = format!("Bearer {}", crate::helpers::ADMIN_KEY);
+    let (_, _, key) = send_raw(
+        &server.addr,
+        "POST",
+        "/api/v1/api-keys",
+        &[("Authorization", &bearer)],
+        Some(&json!({"role": "viewer", "name": "reader"})),
+    )
+    .expect("a key");
+    let secret = key["secret"].as_str().expect("a secret");
+    let prefix = key["prefix"].as_str().expect("a prefix");
+    let (status, head, _) = send_raw(
+        &server.addr,
+        "GET",
+        "/api/v1/products",
+        &[
+            ("Authorization", &format!("Bearer {secret}")),
+            ("X-Request-Id", "trace-0001/abc"),
+        ],
+        None,
+    )
+    .expect("an answer");
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-request-id: trace-0001/abc"),
+        "the caller's id is echoed: {head}"
+    );
+    let lines = logged(&server, "trace-0001/abc");
+    let served: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("request served"))
+        .collect();
+    assert_eq!(served.len(), 1, "{lines:?}");
+    assert!(
+        served[0].contains(prefix) && served[0].contains("viewer"),
+        "{}",
+        served[0]
+    );
+    let everything = server.log_lines().join("\n");
+    assert!(
+        !everything.contains(&secret[prefix.len() + 1..]),
+        "a secret was logged"
+    );
+    assert!(
+        !everything.contains(crate::helpers::ADMIN_KEY),
+        "the admin key was logged"
+    );
+    assert!(
+        !everything.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal"
+    );
+
+    // An id that is not a sane token is replaced, not echoed.
+    let (_, head, _) = send_raw(
+        &server.addr,
+        "GET",
+        "/health/live",
+        &[("X-Request-Id", "two words")],
+        None,
+    )
+    .expect("an answer");
+    let echoed = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-request-id: ")
+                .map(str::to_owned)
+        })
+        .expect("an X-Request-Id");
+    assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
+}
+
+#[test]
+fn a_json_log_line_names_its_request_span_once() {
+    let db = TestDb::new();
+    let server = Server::start(
+        &db.url,
+        &[("RUST_LOG", "info"), ("VITRINE_LOG_FORMAT", "json")],
+    );
+    send_raw(
+        &server.addr,
+        "GET",
+        "/health/live",
+        &[("X-Request-Id", "json-span-1")],
+        None,
+    )
+    .expect("an answer");
+    let lines = logged(&server, "json-span-1");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line: Value = serde_json::from_str(&lines[0]).expect("one JSON object");
+    assert_eq!(line["message"], "request served");
+    assert_eq!(line["span"]["request_id"], "json-span-1");
+    assert!(
+        line.get("spans").is_none(),
+        "the span is printed once: {line}"
+    );
+    assert_eq!(lines[0].matches("json-span-1").count(), 1, "{}", lines[0]);
+}
+
+#[test]
+fn the_readme_lists_every_setting_the_binary_reads() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("the README");
+    for setting in vitrine::config::SETTINGS {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", setting.variable)))
+            .unwrap_or_else(|| panic!("the README's table lists {}", setting.variable));
+        assert!(
+            row.contains(setting.default),
+            "{row}: default {}",
+            setting.default
+        );
+    }
+}
