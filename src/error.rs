@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalogue::{CatalogueError, FieldError};
+use crate::service;
 use crate::store::StoreError;
 
 /// The media type of every error body.
@@ -34,7 +35,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
-    /// The refused fields, for invalid input.
+    /// The fields concerned: those refused, for invalid input (422); those
+    /// another entity holds already, for a conflict (409).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
     pub errors: Vec<FieldError>,
@@ -69,8 +71,13 @@ pub enum ApiError {
     #[error("{0}")]
     RequestTimeout(String),
     /// 409: the change conflicts with the catalogue's state.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{detail}")]
+    Conflict {
+        /// What conflicts.
+        detail: String,
+        /// The fields in conflict, when they can be named.
+        errors: Vec<FieldError>,
+    },
     /// 412: `If-Match` names a version that is not current.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -105,6 +112,14 @@ impl ApiError {
         ApiError::invalid(vec![FieldError::new(field, message)])
     }
 
+    /// 409 with no field named.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
     /// 422 for these fields.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let n = errors.len();
@@ -125,7 +140,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
-            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -142,7 +157,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
         let (detail, errors) = match self {
-            ApiError::Invalid { detail, errors } => (detail.clone(), errors.clone()),
+            ApiError::Invalid { detail, errors } | ApiError::Conflict { detail, errors } => {
+                (detail.clone(), errors.clone())
+            }
             ApiError::Internal(_) => (
                 "The service failed to answer this request. It has been logged; please try again later."
                     .to_owned(),
@@ -197,7 +214,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -231,23 +248,29 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as D};
+        if let Some(columns) = e.unique_columns() {
+            let field = columns.first().cloned().unwrap_or_default();
+            return ApiError::Conflict {
+                detail: format!(
+                    "Another entity has the same {}; nothing was written.",
+                    if columns.is_empty() {
+                        "key".to_owned()
+                    } else {
+                        columns.join(" and ")
+                    }
+                ),
+                errors: vec![FieldError::new(field, "is already taken")],
+            };
+        }
         match e {
             StoreError::Unavailable(_) => ApiError::Unavailable(
                 "The database is busy: no connection became free in time. Try again shortly."
                     .to_owned(),
             ),
             StoreError::Query(D::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-                ApiError::Conflict(
+                ApiError::conflict(
                     "The change refers to something that was deleted meanwhile, or deletes \
-                     something still referenced; nothing was written."
-                        .to_owned(),
-                )
-            }
-            StoreError::Query(D::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                ApiError::Conflict(
-                    "The change would duplicate what exists already (such as a second overlay for \
-                     the same consumer group and offering); nothing was written."
-                        .to_owned(),
+                     something still referenced; nothing was written.",
                 )
             }
             StoreError::Query(D::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
@@ -273,7 +296,7 @@ impl From<StoreError> for ApiError {
                     "The database did not answer in time. Try again shortly.".to_owned(),
                 )
             }
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::Internal(format!("database: {other}")),
         }
     }
 }
@@ -290,8 +313,19 @@ impl From<CatalogueError> for ApiError {
                  read. Read it again and reapply the change."
                     .to_owned(),
             ),
-            CatalogueError::Conflict(detail) => ApiError::Conflict(detail),
-            CatalogueError::Store(e) => e.into(),
+            CatalogueError::Conflict(detail) => ApiError::conflict(detail),
+            CatalogueError::Internal { what, cause } => {
+                ApiError::Internal(format!("internal failure: {what}: {cause}"))
+            }
+        }
+    }
+}
+
+impl From<service::Error> for ApiError {
+    fn from(e: service::Error) -> Self {
+        match e {
+            service::Error::Catalogue(e) => e.into(),
+            service::Error::Store(e) => e.into(),
         }
     }
 }

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use uuid::Uuid;
-use vitrine::catalogue::api_key::{self, ApiKeyFilter, ApiKeyInput, Role};
+use vitrine::catalogue::api_key::{display_prefix, ApiKey, ApiKeyFilter, ApiKeyInput, Role};
+use vitrine::catalogue::page::PageRequest;
+use vitrine::catalogue::Actor;
 use vitrine::config::{Config, SETTINGS};
-use vitrine::store::PageRequest;
 use vitrine::{startup, telemetry};
 
 /// An ITIL 4 product and service catalogue with a customer view, served as
@@ -111,7 +112,7 @@ fn main() -> ExitCode {
         Command::Serve => actix_web::rt::System::new()
             .block_on(startup::serve(config))
             .map_err(|e| e.to_string()),
-        Command::Migrate => startup::open_store(&config)
+        Command::Migrate => startup::open_catalogue(&config)
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Keys { command } => keys(&config, command),
@@ -133,7 +134,7 @@ fn main() -> ExitCode {
 }
 
 fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
-    let store = startup::open_store(config).map_err(|e| e.to_string())?;
+    let catalogue = startup::open_catalogue(config).map_err(|e| e.to_string())?;
     match command {
         KeysCommand::Create {
             role,
@@ -146,11 +147,13 @@ fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
                 role,
                 customer_id: customer,
             };
-            let created = api_key::create(&store, input).map_err(|e| describe(&e))?;
+            let created = catalogue
+                .create_api_key(Actor::System, input)
+                .map_err(|e| describe(&e))?;
             eprintln!(
                 "created {} ({}); the secret below is shown this once:",
                 created.key.prefix,
-                created.key.role.as_str()
+                created.key.fields.role.as_str()
             );
             println!("{}", created.secret);
         }
@@ -158,15 +161,19 @@ fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
             let mut after = None;
             loop {
                 let page = PageRequest { after, limit: 500 };
-                let page = api_key::list(&store, &ApiKeyFilter::default(), &page)
+                let page = catalogue
+                    .list::<ApiKey>((), &ApiKeyFilter::default(), &page)
                     .map_err(|e| describe(&e))?;
                 for key in &page.items {
                     println!(
                         "{}  {:8}  {:36}  {}",
-                        key.id,
-                        key.role.as_str(),
-                        key.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                        key.name.as_deref().unwrap_or("")
+                        key.meta.id,
+                        key.fields.role.as_str(),
+                        key.fields
+                            .customer_id
+                            .map(|c| c.to_string())
+                            .unwrap_or_default(),
+                        key.fields.name.as_deref().unwrap_or("")
                     );
                 }
                 match page.next {
@@ -176,17 +183,20 @@ fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
             }
         }
         KeysCommand::Revoke { id } => {
-            api_key::revoke(&store, id).map_err(|e| describe(&e))?;
-            eprintln!("revoked {}", api_key::display_prefix(id));
+            catalogue
+                .revoke_api_key(Actor::System, id)
+                .map_err(|e| describe(&e))?;
+            eprintln!("revoked {}", display_prefix(id));
         }
     }
     Ok(())
 }
 
 /// An error of the catalogue in one line, with the fields it refused.
-fn describe(e: &vitrine::catalogue::CatalogueError) -> String {
+fn describe(e: &vitrine::service::Error) -> String {
+    use vitrine::catalogue::CatalogueError;
     match e {
-        vitrine::catalogue::CatalogueError::Invalid(errors) => errors
+        vitrine::service::Error::Catalogue(CatalogueError::Invalid(errors)) => errors
             .iter()
             .map(|f| format!("--{}: {}", f.field.trim_end_matches("_id"), f.message))
             .collect::<Vec<_>>()

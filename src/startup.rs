@@ -16,9 +16,10 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::body::BodyReader;
 use crate::api::{self, auth, health, AppState};
-use crate::catalogue::api_key::{self, AdminKey};
+use crate::catalogue::api_key::AdminKey;
 use crate::config::Config;
 use crate::error::{problem, problem_response, ApiError, PROBLEM_JSON};
+use crate::service::{self, Catalogue};
 use crate::store::{PoolSettings, Store, StoreError};
 use crate::telemetry::{RequestId, RequestSpan};
 
@@ -299,7 +300,7 @@ pub enum StartError {
     Store(#[from] StoreError),
     /// The catalogue could not be read.
     #[error(transparent)]
-    Catalogue(#[from] crate::catalogue::CatalogueError),
+    Catalogue(#[from] service::Error),
     /// The address could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -313,8 +314,8 @@ pub enum StartError {
     Serve(#[from] std::io::Error),
 }
 
-/// Opens and migrates the store of `config`.
-pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+/// Opens and migrates the catalogue of `config`.
+pub fn open_catalogue(config: &Config) -> Result<Catalogue, StoreError> {
     let store = Store::open(
         &config.database_url,
         &PoolSettings {
@@ -326,7 +327,7 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     )?;
     let applied = store.migrate()?;
     tracing::info!(migrations_applied = applied, backend = ?store.backend(), "store ready");
-    Ok(store)
+    Ok(Catalogue::new(store))
 }
 
 /// The HTTP server over `listener`, with its timeouts set deliberately.
@@ -354,10 +355,10 @@ pub fn server(
         .run())
 }
 
-/// The state of the service of `config` over `store`.
-pub fn state(config: &Config, store: Store) -> AppState {
+/// The state of the service of `config` over `catalogue`.
+pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
     AppState::new(
-        store,
+        catalogue,
         config
             .admin_key
             .as_ref()
@@ -403,14 +404,14 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         bind: config.bind.clone(),
         source,
     })?;
-    let store = open_store(&config)?;
-    if config.admin_key.is_none() && !api_key::admin_exists(&store)? {
+    let catalogue = open_catalogue(&config)?;
+    if config.admin_key.is_none() && !catalogue.admin_key_exists()? {
         tracing::warn!(
             "no admin key exists, so every call will answer 401: set VITRINE_ADMIN_KEY, \
              or make a key with `vitrine keys create --role admin --name NAME`"
         );
     }
-    let server = server(state(&config, store), &config, listener)?;
+    let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;
     Ok(())

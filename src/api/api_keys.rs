@@ -7,7 +7,7 @@ use super::auth::{Caller, Permission};
 use super::pagination::{list_query, list_type};
 use super::responses::{CreateErrors, DeleteErrors, GetErrors, ListErrors};
 use super::{body, AppState};
-use crate::catalogue::api_key::{self, ApiKey, ApiKeyFilter, ApiKeyInput, CreatedApiKey, Role};
+use crate::catalogue::api_key::{ApiKey, ApiKeyFilter, ApiKeyInput, CreatedApiKey, Role};
 use crate::error::ApiError;
 
 list_query! {
@@ -42,7 +42,7 @@ pub async fn list_api_keys(
     caller.require(Permission::ManageKeys)?;
     let (filter, page, list) = query.into_inner().into_parts("")?;
     let page = state
-        .run(move |store| api_key::list(store, &filter, &page))
+        .run(move |catalogue| catalogue.list::<ApiKey>((), &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(ApiKeyList::new(page, &list)))
 }
@@ -63,9 +63,11 @@ pub async fn get_api_key(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
     let id = id.into_inner();
-    let key = state.run(move |store| api_key::get(store, id)).await?;
+    let key = state
+        .run(move |catalogue| catalogue.get::<ApiKey>((), id))
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("ETag", super::conditional::etag(key.version)))
+        .insert_header(("ETag", super::conditional::etag(key.meta.version)))
         .json(key))
 }
 
@@ -91,11 +93,14 @@ pub async fn create_api_key(
     caller.require(Permission::ManageKeys)?;
     let input: ApiKeyInput = body::json(&state.bodies, &req, payload).await?;
     let created = state
-        .run(move |store| api_key::create(store, input))
+        .run(move |catalogue| catalogue.create_api_key(caller.actor(), input))
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/api-keys/{}", created.key.id)))
-        .insert_header(("ETag", super::conditional::etag(created.key.version)))
+        .insert_header((
+            "Location",
+            format!("/api/v1/api-keys/{}", created.key.meta.id),
+        ))
+        .insert_header(("ETag", super::conditional::etag(created.key.meta.version)))
         .insert_header(("Cache-Control", "no-store"))
         .json(created))
 }
@@ -116,6 +121,8 @@ pub async fn delete_api_key(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
     let id = id.into_inner();
-    state.run(move |store| api_key::revoke(store, id)).await?;
+    state
+        .run(move |catalogue| catalogue.revoke_api_key(caller.actor(), id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

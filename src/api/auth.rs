@@ -9,7 +9,8 @@ use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use uuid::Uuid;
 
 use super::AppState;
-use crate::catalogue::api_key::{self, Role};
+use crate::catalogue::api_key::Role;
+use crate::catalogue::Actor;
 use crate::error::ApiError;
 
 /// Who is calling: the role of the key presented, and for a customer key,
@@ -36,10 +37,20 @@ pub enum Permission {
 }
 
 impl Caller {
+    /// Who makes the changes this caller asks for.
+    pub fn actor(&self) -> Actor {
+        match self.key_id {
+            Some(id) => Actor::Key {
+                id,
+                role: self.role,
+            },
+            None => Actor::AdminKey,
+        }
+    }
+
     /// The key as logs name it: its public prefix, or `VITRINE_ADMIN_KEY`.
     pub fn key_label(&self) -> String {
-        self.key_id
-            .map_or_else(|| "VITRINE_ADMIN_KEY".to_owned(), api_key::display_prefix)
+        self.actor().label()
     }
 
     /// Refuses with 403 unless the caller's role allows `permission`.
@@ -110,7 +121,7 @@ async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
         }
     } else {
         state
-            .run(move |store| api_key::verify(store, &presented))
+            .run(move |catalogue| catalogue.verify_api_key(&presented))
             .await?
             .map(|key| Caller {
                 role: key.role,

@@ -9,8 +9,6 @@ use super::pagination::{list_query, list_type};
 use super::responses::{CreateChildErrors, DeleteErrors, GetErrors, ListErrors, UpdateErrors};
 use super::{body, conditional, AppState};
 use crate::catalogue::component::{Component, ComponentFilter, ComponentInput, Visibility};
-use crate::catalogue::ops;
-use crate::catalogue::validate::parse_input;
 use crate::error::ApiError;
 
 list_query! {
@@ -53,7 +51,7 @@ pub async fn list_components(
     let product_id = product_id.into_inner();
     let (filter, page, list) = query.into_inner().into_parts(&product_id.to_string())?;
     let page = state
-        .run(move |store| ops::list::<Component>(store, product_id, &filter, &page))
+        .run(move |catalogue| catalogue.list::<Component>(product_id, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(ComponentList::new(page, &list)))
 }
@@ -82,7 +80,7 @@ pub async fn get_component(
     caller.require(Permission::ReadCatalogue)?;
     let (product_id, id) = path.into_inner();
     let component = state
-        .run(move |store| ops::get::<Component>(store, product_id, id))
+        .run(move |catalogue| catalogue.get::<Component>(product_id, id))
         .await?;
     Ok(entity_response(&component))
 }
@@ -113,9 +111,12 @@ pub async fn create_component(
     let product_id = product_id.into_inner();
     let input: ComponentInput = body::json(&state.bodies, &req, payload).await?;
     let created = state
-        .run(move |store| ops::create::<Component>(store, product_id, input))
+        .run(move |catalogue| catalogue.create::<Component>(caller.actor(), product_id, input))
         .await?;
-    let location = format!("/api/v1/products/{product_id}/components/{}", created.id);
+    let location = format!(
+        "/api/v1/products/{product_id}/components/{}",
+        created.meta.id
+    );
     Ok(created_response(&created, location))
 }
 
@@ -150,8 +151,8 @@ pub async fn update_component(
     let patch = body::merge_patch(&state.bodies, &req, payload).await?;
     let (product_id, id) = path.into_inner();
     let updated = state
-        .run(move |store| {
-            ops::patch::<Component>(store, product_id, id, &precondition, &patch, parse_input)
+        .run(move |catalogue| {
+            catalogue.patch::<Component>(caller.actor(), product_id, id, &precondition, &patch)
         })
         .await?;
     Ok(entity_response(&updated))
@@ -180,7 +181,9 @@ pub async fn delete_component(
     let precondition = conditional::optional_if_match(&req);
     let (product_id, id) = path.into_inner();
     state
-        .run(move |store| ops::delete::<Component>(store, product_id, id, &precondition))
+        .run(move |catalogue| {
+            catalogue.delete::<Component>(caller.actor(), product_id, id, &precondition)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::HttpRequest;
 
-use crate::catalogue::ops::Precondition;
+use crate::catalogue::patch::Precondition;
 use crate::error::ApiError;
 
 /// The `ETag` of a version.

@@ -56,7 +56,7 @@ macro_rules! crud_api {
             caller.require(crate::api::auth::Permission::ReadCatalogue)?;
             let (filter, page, list) = query.into_inner().into_parts("")?;
             let page = state
-                .run(move |store| crate::catalogue::ops::list::<$entity>(store, (), &filter, &page))
+                .run(move |catalogue| catalogue.list::<$entity>((), &filter, &page))
                 .await?;
             Ok(actix_web::HttpResponse::Ok().json($list::new(page, &list)))
         }
@@ -82,7 +82,7 @@ macro_rules! crud_api {
             caller.require(crate::api::auth::Permission::ReadCatalogue)?;
             let id = id.into_inner();
             let entity = state
-                .run(move |store| crate::catalogue::ops::get::<$entity>(store, (), id))
+                .run(move |catalogue| catalogue.get::<$entity>((), id))
                 .await?;
             Ok(crate::api::crud::entity_response(&entity))
         }
@@ -110,9 +110,9 @@ macro_rules! crud_api {
             caller.require(crate::api::auth::Permission::WriteCatalogue)?;
             let input: $input = crate::api::body::json(&state.bodies, &req, payload).await?;
             let created = state
-                .run(move |store| crate::catalogue::ops::create::<$entity>(store, (), input))
+                .run(move |catalogue| catalogue.create::<$entity>(caller.actor(), (), input))
                 .await?;
-            let location = format!("/api/v1{}/{}", $collection, created.id);
+            let location = format!("/api/v1{}/{}", $collection, created.meta.id);
             Ok(crate::api::crud::created_response(&created, location))
         }
 
@@ -146,11 +146,8 @@ macro_rules! crud_api {
             let patch = crate::api::body::merge_patch(&state.bodies, &req, payload).await?;
             let id = id.into_inner();
             let updated = state
-                .run(move |store| {
-                    crate::catalogue::ops::patch::<$entity>(
-                        store, (), id, &precondition, &patch,
-                        crate::catalogue::validate::parse_input,
-                    )
+                .run(move |catalogue| {
+                    catalogue.patch::<$entity>(caller.actor(), (), id, &precondition, &patch)
                 })
                 .await?;
             Ok(crate::api::crud::entity_response(&updated))
@@ -181,7 +178,7 @@ macro_rules! crud_api {
             let precondition = crate::api::conditional::optional_if_match(&req);
             let id = id.into_inner();
             state
-                .run(move |store| crate::catalogue::ops::delete::<$entity>(store, (), id, &precondition))
+                .run(move |catalogue| catalogue.delete::<$entity>(caller.actor(), (), id, &precondition))
                 .await?;
             Ok(actix_web::HttpResponse::NoContent().finish())
         }

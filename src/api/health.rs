@@ -42,7 +42,7 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.run(|store| store.ping()).await?;
+    state.run(|catalogue| catalogue.ping()).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".to_owned(),
     }))

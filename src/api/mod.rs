@@ -34,13 +34,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use self::body::BodyReader;
 use crate::catalogue::api_key::AdminKey;
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::service::Catalogue;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The catalogue's store.
-    pub store: Store,
+    /// The catalogue.
+    pub catalogue: Catalogue,
     /// The key from `VITRINE_ADMIN_KEY`, when set.
     pub admin_key: Option<AdminKey>,
     /// How request bodies are read.
@@ -53,17 +53,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a service over `store`, running at most `connections`
-    /// pieces of store work at once.
+    /// The state of a service over `catalogue`, running at most
+    /// `connections` pieces of database work at once.
     pub fn new(
-        store: Store,
+        catalogue: Catalogue,
         admin_key: Option<AdminKey>,
         bodies: BodyReader,
         connections: usize,
         acquire_timeout: Duration,
     ) -> AppState {
         AppState {
-            store,
+            catalogue,
             admin_key,
             bodies,
             permits: Arc::new(Semaphore::new(connections.max(1))),
@@ -71,13 +71,13 @@ impl AppState {
         }
     }
 
-    /// Runs blocking store work on the blocking pool, once a connection is
-    /// free; when none frees up in time, answers 503 at once rather than
+    /// Runs blocking catalogue work on the blocking pool, once a connection
+    /// is free; when none frees up in time, answers 503 at once rather than
     /// queueing without bound.
     pub async fn run<T, F, E>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Catalogue) -> Result<T, E> + Send + 'static,
         E: Into<ApiError> + Send + 'static,
     {
         let permit =
@@ -91,10 +91,10 @@ impl AppState {
                             .to_owned(),
                     )
                 })?;
-        let store = self.store.clone();
+        let catalogue = self.catalogue.clone();
         let outcome = web::block(move || {
             let _permit = permit;
-            f(&store)
+            f(&catalogue)
         })
         .await?;
         outcome.map_err(Into::into)

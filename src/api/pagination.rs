@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::catalogue::page::PageRequest;
 use crate::error::ApiError;
-use crate::store::PageRequest;
 
 /// Items on a page when `limit` is absent.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -97,7 +97,7 @@ macro_rules! list_query {
             pub fn into_parts(
                 self,
                 parent: &str,
-            ) -> Result<($filter, crate::store::PageRequest, crate::api::pagination::ListId), crate::error::ApiError> {
+            ) -> Result<($filter, crate::catalogue::page::PageRequest, crate::api::pagination::ListId), crate::error::ApiError> {
                 let filters = serde_json::json!({ $(stringify!($field): &self.$field),* });
                 let list = crate::api::pagination::ListId::new(stringify!($filter), parent, &filters);
                 let page = crate::api::pagination::page_request(self.limit, self.cursor.as_deref(), &list)?;
@@ -122,7 +122,7 @@ macro_rules! list_type {
 
         impl $name {
             /// The page of `list`.
-            pub fn new(page: crate::store::Page<$item>, list: &crate::api::pagination::ListId) -> Self {
+            pub fn new(page: crate::catalogue::page::Page<$item>, list: &crate::api::pagination::ListId) -> Self {
                 $name {
                     items: page.items,
                     next_cursor: page.next.map(|id| crate::api::pagination::encode_cursor(id, list)),

@@ -50,7 +50,7 @@ fn describe(status: u16) -> &'static str {
         403 => "The key's role may not do this.",
         404 => "Nothing with this id exists (an id that is not a UUID names nothing either), or the caller may not see it.",
         408 => "The body did not arrive within `VITRINE_BODY_TIMEOUT_MS`; nothing was written, and the connection is closed.",
-        409 => "The change conflicts with the catalogue, such as a delete of something still referenced; nothing was changed.",
+        409 => "The change conflicts with the catalogue, such as a delete of something still referenced, or a key another entity holds already (`errors` names its fields); nothing was changed.",
         412 => "`If-Match` does not name the entity's current version; nothing was changed.",
         413 => "The body is larger than the service accepts.",
         415 => "The body is not sent with a JSON content type.",

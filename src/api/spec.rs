@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 /// Adds patch schemas and links to a spec; `immutable` names, per entity
 /// schema, the fields no change may alter.
 pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
+    flatten_entities(spec);
     add_patch_schemas(spec, immutable);
     add_links(spec);
     refuse_nul_in_texts(spec);
@@ -85,6 +86,84 @@ fn refuse_nul_in_texts(spec: &mut Value) {
             }
         }
     }
+}
+
+/// Makes each entity schema one flat object, as its JSON is: an entity is
+/// its `Meta` and its writable fields, flattened (`allOf` in the schema that
+/// is generated). Every member of an entity is always present (null when
+/// empty), so the required ones are those that cannot be null; defaults and
+/// the refusal of unknown members belong to the input, not to the entity.
+fn flatten_entities(spec: &mut Value) {
+    const META: &str = "#/components/schemas/Meta";
+    let Some(schemas) = spec["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let entities: Vec<String> = schemas
+        .iter()
+        .filter(|(_, schema)| {
+            schema["allOf"]
+                .as_array()
+                .is_some_and(|parts| parts.iter().any(|p| p["$ref"] == META))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in entities {
+        let Some(schema) = schemas.get(&name).cloned() else {
+            continue;
+        };
+        let mut properties = Map::new();
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            let part = match schema_name(&part["$ref"]) {
+                Some(referenced) => schemas.get(referenced).cloned().unwrap_or_default(),
+                None => part.clone(),
+            };
+            for (member, property) in part["properties"].as_object().into_iter().flatten() {
+                let mut property = property.clone();
+                if let Some(property) = property.as_object_mut() {
+                    property.remove("default");
+                }
+                properties.insert(member.clone(), property);
+            }
+        }
+        let meta_last = ["created_at", "updated_at", "version"];
+        let mut required: Vec<&String> = properties
+            .iter()
+            .filter(|(_, property)| !nullable(property))
+            .map(|(member, _)| member)
+            .collect();
+        // As the entity reads: its id, its fields, then its times and version.
+        required.sort_by_key(|m| (m.as_str() != "id", meta_last.contains(&m.as_str())));
+        let mut flat = Map::new();
+        flat.insert("type".into(), "object".into());
+        if let Some(description) = schema.get("description") {
+            flat.insert("description".into(), description.clone());
+        }
+        flat.insert("required".into(), json!(required));
+        flat.insert("properties".into(), Value::Object(properties));
+        if let Some(example) = schema.get("example") {
+            flat.insert("example".into(), example.clone());
+        }
+        schemas.insert(name, Value::Object(flat));
+    }
+    let referenced = serde_json::to_string(&*schemas).unwrap_or_default();
+    if !referenced.contains(META) {
+        schemas.remove("Meta");
+    }
+}
+
+/// Whether a schema admits null.
+fn nullable(schema: &Value) -> bool {
+    let null = json!("null");
+    match &schema["type"] {
+        Value::Array(types) if types.contains(&null) => return true,
+        Value::String(t) if t == "null" => return true,
+        _ => {}
+    }
+    ["oneOf", "anyOf"].iter().any(|key| {
+        schema[*key]
+            .as_array()
+            .is_some_and(|branches| branches.iter().any(nullable))
+    })
 }
 
 fn schema_name(reference: &Value) -> Option<&str> {

@@ -16,8 +16,7 @@ use super::auth::{Caller, Permission};
 use super::responses::GetErrors;
 use super::AppState;
 use crate::catalogue::api_key::Role;
-use crate::catalogue::view::{self, ConsumerGroupView, CustomerView, ViewOffering};
-use crate::catalogue::CatalogueError;
+use crate::catalogue::view::{ConsumerGroupView, CustomerView, ViewOffering};
 use crate::error::ApiError;
 
 /// The day a view is computed for.
@@ -67,9 +66,7 @@ async fn load_customer_view(
     on: NaiveDate,
 ) -> Result<Option<CustomerView>, ApiError> {
     state
-        .run(move |store| {
-            store.read(|conn| Ok::<_, CatalogueError>(view::customer_view(conn, customer_id, on)?))
-        })
+        .run(move |catalogue| catalogue.customer_view(customer_id, on))
         .await
 }
 
@@ -152,11 +149,7 @@ pub async fn get_consumer_group_view(
     let group_id = id.into_inner();
     let on = query.day();
     let view = state
-        .run(move |store| {
-            store.read(|conn| {
-                Ok::<_, CatalogueError>(view::consumer_group_view(conn, group_id, on)?)
-            })
-        })
+        .run(move |catalogue| catalogue.consumer_group_view(group_id, on))
         .await?
         .ok_or_else(|| ApiError::NotFound("No consumer group has this id.".to_owned()))?;
     Ok(HttpResponse::Ok().json(view))

@@ -1,12 +1,12 @@
 //! Agreements: a customer's service relationship with an offering.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::Errors;
-use super::{meta_fields, text_enum, Entity, ForwardLifecycle};
+use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where an agreement is: `proposed`, `active`, `ended`; it moves
@@ -37,24 +37,12 @@ impl ForwardLifecycle for AgreementStatus {
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Agreement {
-    /// The agreement's id.
-    pub id: Uuid,
-    /// The customer.
-    pub customer_id: Uuid,
-    /// The offering agreed to.
-    pub offering_id: Uuid,
-    /// Where it is.
-    pub status: AgreementStatus,
-    /// The first day in force; open when null.
-    pub starts_on: Option<NaiveDate>,
-    /// The last day in force; open when null.
-    pub ends_on: Option<NaiveDate>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: AgreementInput,
 }
 
 /// The writable fields of an agreement. Its customer and offering are set at
@@ -67,11 +55,12 @@ pub struct Agreement {
     "starts_on": "2026-01-01", "ends_on": "2027-12-31"
 }))]
 pub struct AgreementInput {
-    /// The customer; it must exist.
+    /// The customer, which must exist; it cannot change.
     pub customer_id: Uuid,
-    /// The offering; it must exist.
+    /// The offering agreed to, which must exist; it cannot change.
     pub offering_id: Uuid,
-    /// `active` when a create leaves it out; moves forward only.
+    /// Where it is: `active` when a create leaves it out; it moves forward
+    /// only.
     #[serde(default = "active")]
     #[schema(default = "active")]
     pub status: AgreementStatus,
@@ -105,23 +94,16 @@ impl Entity for Agreement {
     type Filter = AgreementFilter;
     const IMMUTABLE: &'static [&'static str] = &["customer_id", "offering_id"];
 
-    meta_fields!();
-
-    fn to_input(&self) -> AgreementInput {
-        AgreementInput {
-            customer_id: self.customer_id,
-            offering_id: self.offering_id,
-            status: self.status,
-            starts_on: self.starts_on,
-            ends_on: self.ends_on,
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &AgreementInput, errors: &mut Errors) {
         errors.date_range("starts_on", input.starts_on, "ends_on", input.ends_on);
     }
 
     fn check_transition(current: &Agreement, next: &AgreementInput, errors: &mut Errors) {
-        current.status.check_move(next.status, "status", errors);
+        current
+            .fields
+            .status
+            .check_move(next.status, "status", errors);
     }
 }

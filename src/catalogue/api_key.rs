@@ -4,15 +4,13 @@
 //! A key reads `vit_<key id>_<secret>`: the id finds the stored hash in one
 //! indexed read, and the secret is checked against it in constant time.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::{Errors, SHORT_MAX};
-use super::{text_enum, CatalogueError, Change, Meta, Operation};
-use crate::store::{api_keys as rows, Page, PageRequest, Store, StoreError};
+use super::{meta_and_fields, text_enum, Entity, Meta};
 
 text_enum! {
     /// What a key may do.
@@ -36,22 +34,14 @@ text_enum! {
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct ApiKey {
-    /// The key's id.
-    pub id: Uuid,
-    /// What the key is for.
-    pub name: Option<String>,
-    /// What the key may do.
-    pub role: Role,
-    /// For a `customer` key, its customer.
-    pub customer_id: Option<Uuid>,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its name, role and customer.
+    #[serde(flatten)]
+    pub fields: ApiKeyInput,
     /// The start of the key, to recognise it; the secret part is never shown again.
     pub prefix: String,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version.
-    pub version: i32,
 }
 
 /// A new API key, with its secret: the only time the secret is shown.
@@ -75,7 +65,8 @@ pub struct ApiKeyInput {
     pub name: Option<String>,
     /// What the key may do.
     pub role: Role,
-    /// Required for role `customer`, refused for the others.
+    /// For a `customer` key, its customer: required for role `customer`,
+    /// refused for the others.
     pub customer_id: Option<Uuid>,
 }
 
@@ -134,11 +125,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn random_hex(len: usize) -> Result<String, CatalogueError> {
+fn random_hex(len: usize) -> Result<String, getrandom::Error> {
     let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        CatalogueError::Store(StoreError::Connect(format!("no randomness for a key: {e}")))
-    })?;
+    getrandom::fill(&mut bytes)?;
     Ok(hex(&bytes))
 }
 
@@ -147,111 +136,70 @@ pub fn display_prefix(id: Uuid) -> String {
     format!("{KEY_PREFIX}{}", id.simple())
 }
 
-/// Checks a presented key: the key when it is valid, none otherwise.
-pub fn verify(store: &Store, presented: &str) -> Result<Option<VerifiedKey>, StoreError> {
-    let Some((id, secret)) = presented
-        .strip_prefix(KEY_PREFIX)
-        .and_then(|rest| rest.split_once('_'))
-    else {
-        return Ok(None);
-    };
-    let Ok(id) = Uuid::try_parse(id) else {
-        return Ok(None);
-    };
-    let Some(stored) = store.read(|conn| rows::find_secret(conn, id))? else {
-        return Ok(None);
-    };
-    let hash = hash_secret(&stored.salt, secret);
-    Ok(
-        constant_time_eq(hash.as_bytes(), stored.secret_hash.as_bytes()).then_some(VerifiedKey {
-            id,
-            role: stored.role,
-            customer_id: stored.customer_id,
-        }),
-    )
+/// A new secret: the salt and hash to store, and the part of the key only
+/// its holder keeps.
+pub struct NewSecret {
+    /// The salt of the hash.
+    pub salt: String,
+    /// The salted hash, as stored.
+    pub hash: String,
+    secret_part: String,
 }
 
-/// Creates a key and returns it with its secret.
-pub fn create(store: &Store, input: ApiKeyInput) -> Result<CreatedApiKey, CatalogueError> {
-    let mut errors = Errors::default();
-    errors.optional_text("name", input.name.as_deref(), SHORT_MAX);
-    match (input.role, input.customer_id) {
-        (Role::Customer, None) => errors.add(
-            "customer_id",
-            "a `customer` key is bound to one customer: name it here",
-        ),
-        (Role::Admin | Role::Editor | Role::Viewer, Some(_)) => errors.add(
-            "customer_id",
-            "only a `customer` key is bound to a customer",
-        ),
-        _ => {}
+impl NewSecret {
+    /// A secret from the system's randomness.
+    pub fn generate() -> Result<NewSecret, getrandom::Error> {
+        let salt = random_hex(16)?;
+        let secret_part = random_hex(32)?;
+        Ok(NewSecret {
+            hash: hash_secret(&salt, &secret_part),
+            salt,
+            secret_part,
+        })
     }
-    errors.into_result()?;
-    let salt = random_hex(16)?;
-    let secret_part = random_hex(32)?;
-    store.write(|conn| {
-        if let Some(customer_id) = input.customer_id {
-            let mut errors = Errors::default();
-            rows::check_customer(conn, customer_id, &mut errors)?;
-            errors.into_result()?;
+
+    /// The whole key of the key `id`, as its holder sends it.
+    pub fn key(&self, id: Uuid) -> String {
+        format!("{}_{}", display_prefix(id), self.secret_part)
+    }
+}
+
+/// The id a presented key names, and its secret part; none when it is not
+/// shaped like one of Vitrine's keys.
+pub fn parse_presented(presented: &str) -> Option<(Uuid, &str)> {
+    let (id, secret) = presented.strip_prefix(KEY_PREFIX)?.split_once('_')?;
+    Some((Uuid::try_parse(id).ok()?, secret))
+}
+
+/// Whether `secret` is the secret whose salted hash is stored, compared in
+/// constant time.
+pub fn secret_matches(salt: &str, stored_hash: &str, secret: &str) -> bool {
+    constant_time_eq(hash_secret(salt, secret).as_bytes(), stored_hash.as_bytes())
+}
+
+impl Entity for ApiKey {
+    const KIND: &'static str = "api_key";
+    type Input = ApiKeyInput;
+    type Scope = ();
+    type Filter = ApiKeyFilter;
+    const IMMUTABLE: &'static [&'static str] = &["name", "role", "customer_id"];
+
+    meta_and_fields!();
+
+    fn validate(input: &ApiKeyInput, errors: &mut Errors) {
+        errors.optional_text("name", input.name.as_deref(), SHORT_MAX);
+        match (input.role, input.customer_id) {
+            (Role::Customer, None) => errors.add(
+                "customer_id",
+                "a `customer` key is bound to one customer: name it here",
+            ),
+            (Role::Admin | Role::Editor | Role::Viewer, Some(_)) => errors.add(
+                "customer_id",
+                "only a `customer` key is bound to a customer",
+            ),
+            _ => {}
         }
-        let meta = Meta::new_entity();
-        let hash = hash_secret(&salt, &secret_part);
-        rows::insert(conn, &meta, &input, &salt, &hash)?;
-        let key =
-            rows::find(conn, meta.id)?.ok_or(CatalogueError::NotFound { entity: "api_key" })?;
-        let secret = format!("{}_{secret_part}", display_prefix(meta.id));
-        let change = Change {
-            entity: "api_key",
-            id: meta.id,
-            operation: Operation::Created,
-            version: 1,
-        };
-        Ok((CreatedApiKey { key, secret }, change))
-    })
-}
-
-/// Reads one key.
-pub fn get(store: &Store, id: Uuid) -> Result<ApiKey, CatalogueError> {
-    store.read(|conn| rows::find(conn, id)?.ok_or(CatalogueError::NotFound { entity: "api_key" }))
-}
-
-/// Reads one page of keys.
-pub fn list(
-    store: &Store,
-    filter: &ApiKeyFilter,
-    page: &PageRequest,
-) -> Result<Page<ApiKey>, CatalogueError> {
-    store.read(|conn| Ok(rows::list(conn, filter, page)?))
-}
-
-/// Whether any admin key is stored.
-pub fn admin_exists(store: &Store) -> Result<bool, CatalogueError> {
-    let filter = ApiKeyFilter {
-        role: Some(Role::Admin),
-        customer_id: None,
-    };
-    let page = PageRequest {
-        after: None,
-        limit: 1,
-    };
-    Ok(!list(store, &filter, &page)?.items.is_empty())
-}
-
-/// Revokes a key: it no longer authenticates anything.
-pub fn revoke(store: &Store, id: Uuid) -> Result<(), CatalogueError> {
-    store.write(|conn| {
-        crate::store::lock_row(conn, "api_keys", id)?;
-        let key = rows::find(conn, id)?.ok_or(CatalogueError::NotFound { entity: "api_key" })?;
-        rows::delete(conn, id)?;
-        let change = Change {
-            entity: "api_key",
-            id,
-            operation: Operation::Deleted,
-            version: key.version,
-        };
-        Ok(((), change))
-    })
+    }
 }
 
 #[cfg(test)]

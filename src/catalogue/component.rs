@@ -2,13 +2,12 @@
 //! quantity, and whether customers may see it. A component customers see is
 //! shown by its customer label and description, never by the resource.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_fields, text_enum, Entity};
+use super::{meta_and_fields, text_enum, Entity, Meta};
 
 text_enum! {
     /// Who may see a component.
@@ -34,28 +33,14 @@ pub const QUANTITY_MAX: i32 = 1_000_000;
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Component {
-    /// The component's id.
-    pub id: Uuid,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
     /// The product it belongs to.
     pub product_id: Uuid,
-    /// The resource it uses.
-    pub resource_id: Uuid,
-    /// How many units of the resource.
-    pub quantity: i32,
-    /// What it does in the product.
-    pub role: Option<String>,
-    /// Who may see it.
-    pub visibility: Visibility,
-    /// What customers see it as.
-    pub customer_label: Option<String>,
-    /// What customers read about it.
-    pub customer_description: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: ComponentInput,
 }
 
 /// The writable fields of a component.
@@ -66,22 +51,23 @@ pub struct Component {
     "visibility": "customer", "customer_label": "Two dedicated virtual CPUs"
 }))]
 pub struct ComponentInput {
-    /// The resource it uses; it must exist.
+    /// The resource it uses, which must exist.
     pub resource_id: Uuid,
-    /// 1 to 1,000,000; 1 when a create leaves it out.
+    /// How many units of the resource: 1 to 1,000,000; 1 when a create
+    /// leaves it out.
     #[serde(default = "one")]
     #[schema(minimum = 1, maximum = 1000000, default = 1)]
     pub quantity: i32,
-    /// At most 200 characters.
+    /// What it does in the product; at most 200 characters.
     #[schema(max_length = 200)]
     pub role: Option<String>,
-    /// Who may see it.
+    /// Who may see it: `internal` (the organisation only) or `customer`.
     pub visibility: Visibility,
     /// What customers see the component as, needed when `visibility` is
     /// `customer`; 1 to 200 characters.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub customer_label: Option<String>,
-    /// At most 10,000 characters.
+    /// What customers read about it; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub customer_description: Option<String>,
 }
@@ -107,18 +93,7 @@ impl Entity for Component {
     type Scope = Uuid;
     type Filter = ComponentFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> ComponentInput {
-        ComponentInput {
-            resource_id: self.resource_id,
-            quantity: self.quantity,
-            role: self.role.clone(),
-            visibility: self.visibility,
-            customer_label: self.customer_label.clone(),
-            customer_description: self.customer_description.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &ComponentInput, errors: &mut Errors) {
         if !(1..=QUANTITY_MAX).contains(&input.quantity) {

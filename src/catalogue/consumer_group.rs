@@ -1,12 +1,10 @@
 //! Consumer groups: the groups of consumers an offering is designed for.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_fields, Entity};
+use super::{meta_and_fields, Entity, Meta};
 
 /// A consumer group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -16,18 +14,12 @@ use super::{meta_fields, Entity};
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct ConsumerGroup {
-    /// The group's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// Who belongs to it.
-    pub description: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: ConsumerGroupInput,
 }
 
 /// The writable fields of a consumer group.
@@ -35,10 +27,10 @@ pub struct ConsumerGroup {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Public sector", "description": "Ministries, agencies and municipalities"}))]
 pub struct ConsumerGroupInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// Who belongs to it; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
 }
@@ -56,14 +48,7 @@ impl Entity for ConsumerGroup {
     type Scope = ();
     type Filter = ConsumerGroupFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> ConsumerGroupInput {
-        ConsumerGroupInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &ConsumerGroupInput, errors: &mut Errors) {
         errors.name("name", &input.name);

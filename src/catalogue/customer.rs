@@ -1,13 +1,12 @@
 //! Customers: the organisations that define requirements and take
 //! responsibility for outcomes; each belongs to consumer groups.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_fields, Entity};
+use super::{meta_and_fields, Entity, Meta};
 
 /// A customer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -17,20 +16,12 @@ use super::{meta_fields, Entity};
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Customer {
-    /// The customer's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// Who it is.
-    pub description: Option<String>,
-    /// The consumer groups it belongs to.
-    pub consumer_group_ids: Vec<Uuid>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: CustomerInput,
 }
 
 /// The writable fields of a customer.
@@ -38,13 +29,14 @@ pub struct Customer {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "City of Ghent", "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"]}))]
 pub struct CustomerInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// The consumer groups it belongs to; each id must exist.
+    /// The consumer groups it belongs to, each of which must exist; listed
+    /// by id.
     #[serde(default)]
     #[schema(max_items = 200)]
     pub consumer_group_ids: Vec<Uuid>,
@@ -65,15 +57,7 @@ impl Entity for Customer {
     type Scope = ();
     type Filter = CustomerFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> CustomerInput {
-        CustomerInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            consumer_group_ids: self.consumer_group_ids.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &CustomerInput, errors: &mut Errors) {
         errors.name("name", &input.name);

@@ -9,21 +9,22 @@ pub mod consumer_group;
 pub mod customer;
 pub mod merge_patch;
 pub mod offering;
-pub mod ops;
 pub mod overlay;
+pub mod page;
+pub mod patch;
 pub mod product;
 pub mod resource;
 pub mod service;
 pub mod validate;
 pub mod view;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::store::{DbConnection, Page, PageRequest, StoreError};
+use api_key::Role;
 pub use validate::{Errors, FieldError};
 
 /// Why a catalogue operation did not happen.
@@ -45,15 +46,15 @@ pub enum CatalogueError {
     /// of something still referenced.
     #[error("{0}")]
     Conflict(String),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<diesel::result::Error> for CatalogueError {
-    fn from(e: diesel::result::Error) -> Self {
-        CatalogueError::Store(StoreError::Query(e))
-    }
+    /// A failure of the service itself that is not the database's, such as
+    /// no randomness or a value that does not serialise.
+    #[error("{what}: {cause}")]
+    Internal {
+        /// What was being done.
+        what: &'static str,
+        /// Why it failed.
+        cause: String,
+    },
 }
 
 impl CatalogueError {
@@ -66,11 +67,11 @@ impl CatalogueError {
 /// What kind of change a write made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
-    /// A new entity.
+    /// A new entity, or a new row.
     Created,
     /// A changed entity.
     Updated,
-    /// A deleted entity.
+    /// A deleted entity, or a deleted row.
     Deleted,
 }
 
@@ -85,8 +86,65 @@ impl Operation {
     }
 }
 
-/// A committed change to one entity, as recorded by the write path.
-#[derive(Debug, Clone)]
+/// Who makes a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A stored API key.
+    Key {
+        /// The key's id.
+        id: Uuid,
+        /// Its role.
+        role: Role,
+    },
+    /// The key of `VITRINE_ADMIN_KEY`.
+    AdminKey,
+    /// The command line, run by an operator on the server's machine.
+    System,
+}
+
+impl Actor {
+    /// The actor as logs and events name it: a key's public prefix,
+    /// `VITRINE_ADMIN_KEY` or `system`; never a secret.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Key { id, .. } => api_key::display_prefix(*id),
+            Actor::AdminKey => "VITRINE_ADMIN_KEY".to_owned(),
+            Actor::System => "system".to_owned(),
+        }
+    }
+}
+
+/// A row of a child table (an offering's element, a service's link to a
+/// product...) that a change wrote or deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowChange {
+    /// The table.
+    pub table: &'static str,
+    /// The row's key: its parent's id, then the child's id or position.
+    pub key: String,
+    /// Whether it was written or deleted.
+    pub operation: Operation,
+}
+
+impl RowChange {
+    /// A row of `table` under `parent`, keyed by `child`.
+    pub fn new(
+        table: &'static str,
+        parent: impl std::fmt::Display,
+        child: impl std::fmt::Display,
+        operation: Operation,
+    ) -> RowChange {
+        RowChange {
+            table,
+            key: format!("{parent}/{child}"),
+            operation,
+        }
+    }
+}
+
+/// A change to one entity, as the unit of work records it: who made it,
+/// what happened, and every row of its own it wrote or deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The entity kind, such as `product`.
     pub entity: &'static str,
@@ -96,10 +154,19 @@ pub struct Change {
     pub operation: Operation,
     /// The entity's version after the change (the last version for a delete).
     pub version: i32,
+    /// Who made it.
+    pub actor: Actor,
+    /// The rows of its child tables written or deleted with it.
+    pub rows: Vec<RowChange>,
+}
+
+/// The current time as stored: UTC, to the microsecond on both databases.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 /// What Vitrine sets on every entity; clients cannot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Meta {
     /// The entity's id, a UUIDv7 (time-ordered).
     pub id: Uuid,
@@ -107,14 +174,15 @@ pub struct Meta {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Its version, 1 at creation and one more at each change.
+    /// Its version: 1 at creation and one more at each change, as in its
+    /// `ETag`.
     pub version: i32,
 }
 
 impl Meta {
     /// The meta of an entity created now.
     pub fn new_entity() -> Meta {
-        let now = crate::store::now();
+        let now = now();
         Meta {
             id: Uuid::now_v7(),
             created_at: now,
@@ -126,7 +194,7 @@ impl Meta {
     /// The meta of this entity after one more change.
     pub fn next(&self) -> Meta {
         Meta {
-            updated_at: crate::store::now(),
+            updated_at: now(),
             version: self.version + 1,
             ..*self
         }
@@ -148,13 +216,15 @@ pub struct Money {
 }
 
 /// An entity of the catalogue and its rules: what clients write, how it is
-/// checked, and which lifecycle moves are allowed.
+/// checked, and which lifecycle moves are allowed. An entity is its
+/// [`Meta`] and its writable fields, its `Input` (both flattened into one
+/// JSON object).
 pub trait Entity: Serialize + Sized + Send + 'static {
     /// The entity's name in messages and events, such as `resource`.
     const KIND: &'static str;
     /// The writable fields: the body of a create, and the document a merge
     /// patch is applied to.
-    type Input: Serialize + DeserializeOwned + Send + 'static;
+    type Input: Serialize + DeserializeOwned + Clone + Send + 'static;
     /// Where the entity lives: `()` for top-level collections, the parent's
     /// id for sub-collections.
     type Scope: Copy + Send + 'static;
@@ -164,86 +234,29 @@ pub trait Entity: Serialize + Sized + Send + 'static {
     const IMMUTABLE: &'static [&'static str] = &[];
 
     /// The entity's id, timestamps and version.
-    fn meta(&self) -> Meta;
+    fn meta(&self) -> &Meta;
     /// The writable fields of this entity, as a client would send them.
-    fn to_input(&self) -> Self::Input;
+    fn fields(&self) -> &Self::Input;
     /// Checks the input alone, without the database.
     fn validate(input: &Self::Input, errors: &mut Errors);
     /// Checks that a change from `current` to `next` is an allowed transition.
     fn check_transition(_current: &Self, _next: &Self::Input, _errors: &mut Errors) {}
 }
 
-/// How an entity is stored: implemented in the store, used by [`ops`].
-pub trait Stored: Entity {
-    /// The table of its rows.
-    const TABLE: &'static str;
-    /// The kind of the scope's parent when it does not exist, such as
-    /// `product`; none for top-level collections or an existing parent.
-    fn check_scope(
-        _conn: &mut DbConnection,
-        _scope: Self::Scope,
-    ) -> Result<Option<&'static str>, StoreError> {
-        Ok(None)
-    }
-    /// Reads one entity.
-    fn find(
-        conn: &mut DbConnection,
-        scope: Self::Scope,
-        id: Uuid,
-    ) -> Result<Option<Self>, StoreError>;
-    /// Reads one page of entities.
-    fn list(
-        conn: &mut DbConnection,
-        scope: Self::Scope,
-        filter: &Self::Filter,
-        page: &PageRequest,
-    ) -> Result<Page<Self>, StoreError>;
-    /// Checks that the ids the input refers to exist.
-    fn check_references(
-        _conn: &mut DbConnection,
-        _input: &Self::Input,
-        _errors: &mut Errors,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
-    /// Writes a new entity.
-    fn insert(
-        conn: &mut DbConnection,
-        scope: Self::Scope,
-        meta: &Meta,
-        input: &Self::Input,
-    ) -> Result<(), StoreError>;
-    /// Replaces the writable fields of the entity whose version is
-    /// `expected_version`; false when that version is no longer current.
-    fn update(
-        conn: &mut DbConnection,
-        meta: &Meta,
-        expected_version: i32,
-        input: &Self::Input,
-    ) -> Result<bool, StoreError>;
-    /// What still refers to this entity, in words, when anything does.
-    fn dependents(_conn: &mut DbConnection, _id: Uuid) -> Result<Option<String>, StoreError> {
-        Ok(None)
-    }
-    /// Deletes the entity and its own child rows, only at `version` when one
-    /// is given; false when nothing was deleted.
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError>;
-}
-
-/// Implements [`Entity::meta`] for a struct with the four meta fields.
-macro_rules! meta_fields {
+/// Implements [`Entity::meta`] and [`Entity::fields`] for a struct with the
+/// members `meta` and `fields`.
+macro_rules! meta_and_fields {
     () => {
-        fn meta(&self) -> crate::catalogue::Meta {
-            crate::catalogue::Meta {
-                id: self.id,
-                created_at: self.created_at,
-                updated_at: self.updated_at,
-                version: self.version,
-            }
+        fn meta(&self) -> &crate::catalogue::Meta {
+            &self.meta
+        }
+
+        fn fields(&self) -> &Self::Input {
+            &self.fields
         }
     };
 }
-pub(crate) use meta_fields;
+pub(crate) use meta_and_fields;
 
 /// A lifecycle whose states are ordered: an entity moves forward only, and
 /// may skip states, but never comes back.

@@ -2,13 +2,13 @@
 //! for target consumer groups, made of goods, access to resources and
 //! service actions, with a price and service levels, valid in a window.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_fields, text_enum, Entity, ForwardLifecycle, Money};
+use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta, Money};
 
 text_enum! {
     /// Where an offering is in its life: `draft`, `active` (offered),
@@ -107,34 +107,12 @@ pub(crate) fn check_service_levels(errors: &mut Errors, levels: &[ServiceLevel])
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 3
 }))]
 pub struct Offering {
-    /// The offering's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// What it is.
-    pub description: Option<String>,
-    /// The services it packages (one or more), ordered by id.
-    pub service_ids: Vec<Uuid>,
-    /// The consumer groups it is designed for, ordered by id.
-    pub consumer_group_ids: Vec<Uuid>,
-    /// What it is made of, in order.
-    pub elements: Vec<Element>,
-    /// Its price.
-    pub price: Option<Money>,
-    /// What it promises, in order.
-    pub service_levels: Vec<ServiceLevel>,
-    /// Where it is in its life.
-    pub status: OfferingStatus,
-    /// The first day it is valid; open when null.
-    pub valid_from: Option<NaiveDate>,
-    /// The last day it is valid; open when null.
-    pub valid_to: Option<NaiveDate>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: OfferingInput,
 }
 
 /// The writable fields of an offering.
@@ -149,16 +127,18 @@ pub struct Offering {
     "valid_from": "2026-01-01"
 }))]
 pub struct OfferingInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// One or more services; each must exist.
+    /// The services it packages: one or more, each of which must exist;
+    /// listed by id.
     #[schema(min_items = 1, max_items = 200)]
     pub service_ids: Vec<Uuid>,
-    /// The consumer groups it is designed for; each must exist.
+    /// The consumer groups it is designed for, each of which must exist;
+    /// listed by id.
     #[serde(default)]
     #[schema(max_items = 200)]
     pub consumer_group_ids: Vec<Uuid>,
@@ -172,7 +152,8 @@ pub struct OfferingInput {
     #[serde(default)]
     #[schema(max_items = 200)]
     pub service_levels: Vec<ServiceLevel>,
-    /// `draft` when a create leaves it out; moves forward only.
+    /// Where it is in its life: `draft` when a create leaves it out; it
+    /// moves forward only.
     #[serde(default = "draft")]
     #[schema(default = "draft")]
     pub status: OfferingStatus,
@@ -207,22 +188,7 @@ impl Entity for Offering {
     type Scope = ();
     type Filter = OfferingFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> OfferingInput {
-        OfferingInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            service_ids: self.service_ids.clone(),
-            consumer_group_ids: self.consumer_group_ids.clone(),
-            elements: self.elements.clone(),
-            price: self.price.clone(),
-            service_levels: self.service_levels.clone(),
-            status: self.status,
-            valid_from: self.valid_from,
-            valid_to: self.valid_to,
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &OfferingInput, errors: &mut Errors) {
         errors.name("name", &input.name);
@@ -244,6 +210,9 @@ impl Entity for Offering {
     }
 
     fn check_transition(current: &Offering, next: &OfferingInput, errors: &mut Errors) {
-        current.status.check_move(next.status, "status", errors);
+        current
+            .fields
+            .status
+            .check_move(next.status, "status", errors);
     }
 }

@@ -7,14 +7,13 @@
 //! sets the field wins; on equal priorities, the overlay of the consumer
 //! group with the smallest id wins.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::offering::{check_service_levels, ServiceLevel};
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_fields, Entity, Money};
+use super::{meta_and_fields, Entity, Meta, Money};
 
 /// The largest priority, either way.
 pub const PRIORITY_MAX: i32 = 1_000_000;
@@ -30,29 +29,12 @@ pub const PRIORITY_MAX: i32 = 1_000_000;
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Overlay {
-    /// The overlay's id.
-    pub id: Uuid,
-    /// The consumer group it tailors for.
-    pub consumer_group_id: Uuid,
-    /// The offering it tailors.
-    pub offering_id: Uuid,
-    /// The name the group sees; the offering's own when null.
-    pub name: Option<String>,
-    /// The description the group sees; the offering's own when null.
-    pub description: Option<String>,
-    /// The price the group sees; the offering's own when null.
-    pub price: Option<Money>,
-    /// The service levels the group sees, replacing the offering's list; the
-    /// offering's own when null.
-    pub service_levels: Option<Vec<ServiceLevel>>,
-    /// Higher wins where a customer's groups overlay the same field.
-    pub priority: i32,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: OverlayInput,
 }
 
 /// The writable fields of an overlay. Its consumer group and offering are
@@ -65,21 +47,25 @@ pub struct Overlay {
     "price": {"amount": "399.00", "currency": "EUR"}, "priority": 10
 }))]
 pub struct OverlayInput {
-    /// The consumer group; it must exist.
+    /// The consumer group it tailors for, which must exist; it cannot change.
     pub consumer_group_id: Uuid,
-    /// The offering; it must exist.
+    /// The offering it tailors, which must exist; it cannot change.
     pub offering_id: Uuid,
-    /// 1 to 200 characters; not overridden when null.
+    /// The name the group's members see: 1 to 200 characters; the
+    /// offering's own when null.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: Option<String>,
-    /// At most 10,000 characters; not overridden when null.
+    /// The description the group's members see: at most 10,000 characters;
+    /// the offering's own when null.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// Not overridden when null.
+    /// The price the group's members see; the offering's own when null.
     pub price: Option<Money>,
-    /// Replaces the offering's list (at most 200); not overridden when null.
+    /// The service levels the group's members see, replacing the offering's
+    /// list (at most 200); the offering's own when null.
     #[schema(max_items = 200)]
     pub service_levels: Option<Vec<ServiceLevel>>,
+    /// Higher wins where a customer's groups overlay the same field:
     /// -1,000,000 to 1,000,000; 0 when a create leaves it out.
     #[serde(default)]
     #[schema(minimum = -1000000, maximum = 1000000, default = 0)]
@@ -102,19 +88,7 @@ impl Entity for Overlay {
     type Filter = OverlayFilter;
     const IMMUTABLE: &'static [&'static str] = &["consumer_group_id", "offering_id"];
 
-    meta_fields!();
-
-    fn to_input(&self) -> OverlayInput {
-        OverlayInput {
-            consumer_group_id: self.consumer_group_id,
-            offering_id: self.offering_id,
-            name: self.name.clone(),
-            description: self.description.clone(),
-            price: self.price.clone(),
-            service_levels: self.service_levels.clone(),
-            priority: self.priority,
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &OverlayInput, errors: &mut Errors) {
         if let Some(name) = &input.name {

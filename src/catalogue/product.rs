@@ -1,13 +1,11 @@
 //! Products: configurations of the organisation's resources. What a product
 //! is made of lives in its components (`/products/{id}/components`).
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_fields, text_enum, Entity, ForwardLifecycle};
+use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where a product is in its life: `draft`, then `active`, then
@@ -37,22 +35,12 @@ impl ForwardLifecycle for LifecycleStatus {
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 2
 }))]
 pub struct Product {
-    /// The product's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// What it is.
-    pub description: Option<String>,
-    /// Where it is in its life.
-    pub lifecycle_status: LifecycleStatus,
-    /// Who is accountable for it.
-    pub owner: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: ProductInput,
 }
 
 /// The writable fields of a product.
@@ -60,17 +48,18 @@ pub struct Product {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Managed Linux server", "owner": "Platform team"}))]
 pub struct ProductInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// `draft` when a create leaves it out; moves forward only.
+    /// Where it is in its life: `draft` when a create leaves it out; it
+    /// moves forward only.
     #[serde(default = "draft")]
     #[schema(default = "draft")]
     pub lifecycle_status: LifecycleStatus,
-    /// At most 200 characters.
+    /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
 }
@@ -96,16 +85,7 @@ impl Entity for Product {
     type Scope = ();
     type Filter = ProductFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> ProductInput {
-        ProductInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            lifecycle_status: self.lifecycle_status,
-            owner: self.owner.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &ProductInput, errors: &mut Errors) {
         errors.name("name", &input.name);
@@ -114,8 +94,10 @@ impl Entity for Product {
     }
 
     fn check_transition(current: &Product, next: &ProductInput, errors: &mut Errors) {
-        current
-            .lifecycle_status
-            .check_move(next.lifecycle_status, "lifecycle_status", errors);
+        current.fields.lifecycle_status.check_move(
+            next.lifecycle_status,
+            "lifecycle_status",
+            errors,
+        );
     }
 }

@@ -1,13 +1,11 @@
 //! Resources: what the organisation has, in one of the four dimensions of
 //! service management.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_fields, text_enum, Entity, Money};
+use super::{meta_and_fields, text_enum, Entity, Meta, Money};
 
 text_enum! {
     /// The four dimensions of service management.
@@ -33,24 +31,12 @@ text_enum! {
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Resource {
-    /// The resource's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// What it is.
-    pub description: Option<String>,
-    /// Its dimension of service management.
-    pub dimension: Dimension,
-    /// What one unit costs the organisation.
-    pub unit_cost: Option<Money>,
-    /// Who is accountable for it.
-    pub owner: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: ResourceInput,
 }
 
 /// The writable fields of a resource.
@@ -61,17 +47,17 @@ pub struct Resource {
     "unit_cost": {"amount": "42.00", "currency": "EUR"}, "owner": "Infrastructure"
 }))]
 pub struct ResourceInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// One of the four dimensions.
+    /// Its dimension of service management.
     pub dimension: Dimension,
     /// What one unit costs the organisation.
     pub unit_cost: Option<Money>,
-    /// At most 200 characters.
+    /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
 }
@@ -93,17 +79,7 @@ impl Entity for Resource {
     type Scope = ();
     type Filter = ResourceFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> ResourceInput {
-        ResourceInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            dimension: self.dimension,
-            unit_cost: self.unit_cost.clone(),
-            owner: self.owner.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &ResourceInput, errors: &mut Errors) {
         errors.name("name", &input.name);

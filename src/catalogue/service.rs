@@ -1,13 +1,12 @@
 //! Services: means of enabling value co-creation, each built on one or more
 //! products, with its utility (what it does) and warranty (how well).
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::validate::{is_decimal, Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_fields, text_enum, Entity, ForwardLifecycle};
+use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where a service is in the portfolio: `pipeline` (being designed),
@@ -83,28 +82,12 @@ pub struct Warranty {
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Service {
-    /// The service's id.
-    pub id: Uuid,
-    /// Its name.
-    pub name: String,
-    /// What it is.
-    pub description: Option<String>,
-    /// The products it is built on (one or more), ordered by id.
-    pub product_ids: Vec<Uuid>,
-    /// Where it is in the portfolio.
-    pub portfolio_stage: PortfolioStage,
-    /// What it is for.
-    pub utility: Utility,
-    /// How well it performs.
-    pub warranty: Warranty,
-    /// Who is accountable for it.
-    pub owner: Option<String>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Its version, as in its `ETag`.
-    pub version: i32,
+    /// Its id, timestamps and version.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Its writable fields.
+    #[serde(flatten)]
+    pub fields: ServiceInput,
 }
 
 /// The writable fields of a service.
@@ -117,16 +100,17 @@ pub struct Service {
     "warranty": {"availability_target": "99.9", "support_hours": "24x7"}
 }))]
 pub struct ServiceInput {
-    /// 1 to 200 characters.
+    /// Its name: 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200, pattern = r"[^\t\n\f\r ]")]
     pub name: String,
-    /// At most 10,000 characters.
+    /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// One or more products; each must exist.
+    /// The products it is built on: one or more, each of which must exist;
+    /// listed by id.
     #[schema(min_items = 1, max_items = 200)]
     pub product_ids: Vec<Uuid>,
-    /// Where it is in the portfolio; moves forward only.
+    /// Where it is in the portfolio; it moves forward only.
     pub portfolio_stage: PortfolioStage,
     /// What it is for.
     #[serde(default)]
@@ -134,7 +118,7 @@ pub struct ServiceInput {
     /// How well it performs.
     #[serde(default)]
     pub warranty: Warranty,
-    /// At most 200 characters.
+    /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
 }
@@ -161,19 +145,7 @@ impl Entity for Service {
     type Scope = ();
     type Filter = ServiceFilter;
 
-    meta_fields!();
-
-    fn to_input(&self) -> ServiceInput {
-        ServiceInput {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            product_ids: self.product_ids.clone(),
-            portfolio_stage: self.portfolio_stage,
-            utility: self.utility.clone(),
-            warranty: self.warranty.clone(),
-            owner: self.owner.clone(),
-        }
-    }
+    meta_and_fields!();
 
     fn validate(input: &ServiceInput, errors: &mut Errors) {
         errors.name("name", &input.name);
@@ -210,6 +182,7 @@ impl Entity for Service {
 
     fn check_transition(current: &Service, next: &ServiceInput, errors: &mut Errors) {
         current
+            .fields
             .portfolio_stage
             .check_move(next.portfolio_stage, "portfolio_stage", errors);
     }

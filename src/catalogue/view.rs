@@ -30,12 +30,40 @@ use uuid::Uuid;
 
 use super::agreement::{Agreement, AgreementStatus};
 use super::component::{Component, Visibility};
+use super::consumer_group::ConsumerGroup;
+use super::customer::Customer;
 use super::offering::{Element, ElementKind, Offering, OfferingStatus, ServiceLevel};
 use super::overlay::Overlay;
 use super::service::{PortfolioStage, Service};
-use super::{Money, Stored};
-use crate::store::links::offering_groups;
-use crate::store::{self, DbConnection, StoreError};
+use super::Money;
+
+/// Where a view reads the catalogue from: each read takes every id it
+/// needs at once, so that a view costs a fixed number of reads whatever
+/// the size of the catalogue.
+pub trait ViewSource {
+    /// Why a read failed.
+    type Error;
+    /// The customer with this id.
+    fn customer(&mut self, id: Uuid) -> Result<Option<Customer>, Self::Error>;
+    /// The consumer group with this id.
+    fn consumer_group(&mut self, id: Uuid) -> Result<Option<ConsumerGroup>, Self::Error>;
+    /// The agreements of a customer, ordered by id.
+    fn agreements_of(&mut self, customer: Uuid) -> Result<Vec<Agreement>, Self::Error>;
+    /// The ids of the offerings designed for any of these groups.
+    fn offerings_for_groups(&mut self, groups: &[Uuid]) -> Result<Vec<Uuid>, Self::Error>;
+    /// The offerings with these ids, ordered by id.
+    fn offerings(&mut self, ids: &[Uuid]) -> Result<Vec<Offering>, Self::Error>;
+    /// The services with these ids, ordered by id.
+    fn services(&mut self, ids: &[Uuid]) -> Result<Vec<Service>, Self::Error>;
+    /// The components of these products, ordered by product, then by id.
+    fn components_of(&mut self, products: &[Uuid]) -> Result<Vec<Component>, Self::Error>;
+    /// The overlays of these groups on these offerings, ordered by id.
+    fn overlays(
+        &mut self,
+        groups: &[Uuid],
+        offerings: &[Uuid],
+    ) -> Result<Vec<Overlay>, Self::Error>;
+}
 
 /// What one customer may see of the catalogue on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -195,49 +223,53 @@ pub struct ViewAgreement {
 
 /// Whether an offering is offered on `on`: active, inside its window.
 pub fn is_offered(offering: &Offering, on: NaiveDate) -> bool {
-    offering.status == OfferingStatus::Active
-        && offering.valid_from.is_none_or(|from| from <= on)
-        && offering.valid_to.is_none_or(|to| on <= to)
+    let o = &offering.fields;
+    o.status == OfferingStatus::Active
+        && o.valid_from.is_none_or(|from| from <= on)
+        && o.valid_to.is_none_or(|to| on <= to)
 }
 
 /// Whether an agreement is in force on `on`: active, inside its dates.
 pub fn is_in_force(agreement: &Agreement, on: NaiveDate) -> bool {
-    agreement.status == AgreementStatus::Active
-        && agreement.starts_on.is_none_or(|start| start <= on)
-        && agreement.ends_on.is_none_or(|end| on <= end)
+    let a = &agreement.fields;
+    a.status == AgreementStatus::Active
+        && a.starts_on.is_none_or(|start| start <= on)
+        && a.ends_on.is_none_or(|end| on <= end)
 }
 
 /// The view of `customer_id` on `on`; none when no customer has that id.
-pub fn customer_view(
-    conn: &mut DbConnection,
+pub fn customer_view<S: ViewSource>(
+    source: &mut S,
     customer_id: Uuid,
     on: NaiveDate,
-) -> Result<Option<CustomerView>, StoreError> {
-    let Some(customer) = super::customer::Customer::find(conn, (), customer_id)? else {
+) -> Result<Option<CustomerView>, S::Error> {
+    let Some(customer) = source.customer(customer_id)? else {
         return Ok(None);
     };
-    let agreements = store::agreements::of_customer(conn, customer_id)?;
+    let agreements = source.agreements_of(customer_id)?;
     let covered: Vec<Uuid> = agreements
         .iter()
         .filter(|a| is_in_force(a, on))
-        .map(|a| a.offering_id)
+        .map(|a| a.fields.offering_id)
         .collect();
-    let offerings = tailored_offerings(conn, &customer.consumer_group_ids, &covered, on)?;
+    let offerings = tailored_offerings(source, &customer.fields.consumer_group_ids, &covered, on)?;
     let shown: HashSet<Uuid> = offerings.iter().map(|o| o.id).collect();
     let agreements = agreements
         .into_iter()
         .map(|a| ViewAgreement {
-            id: a.id,
-            offering_id: shown.contains(&a.offering_id).then_some(a.offering_id),
-            status: a.status,
-            starts_on: a.starts_on,
-            ends_on: a.ends_on,
+            id: a.meta.id,
+            offering_id: shown
+                .contains(&a.fields.offering_id)
+                .then_some(a.fields.offering_id),
+            status: a.fields.status,
+            starts_on: a.fields.starts_on,
+            ends_on: a.fields.ends_on,
         })
         .collect();
     Ok(Some(CustomerView {
         customer: ViewCustomer {
-            id: customer.id,
-            name: customer.name,
+            id: customer.meta.id,
+            name: customer.fields.name,
         },
         on,
         offerings,
@@ -247,19 +279,19 @@ pub fn customer_view(
 
 /// The view of consumer group `group_id` on `on`; none when no group has
 /// that id.
-pub fn consumer_group_view(
-    conn: &mut DbConnection,
+pub fn consumer_group_view<S: ViewSource>(
+    source: &mut S,
     group_id: Uuid,
     on: NaiveDate,
-) -> Result<Option<ConsumerGroupView>, StoreError> {
-    let Some(group) = super::consumer_group::ConsumerGroup::find(conn, (), group_id)? else {
+) -> Result<Option<ConsumerGroupView>, S::Error> {
+    let Some(group) = source.consumer_group(group_id)? else {
         return Ok(None);
     };
-    let offerings = tailored_offerings(conn, &[group_id], &[], on)?;
+    let offerings = tailored_offerings(source, &[group_id], &[], on)?;
     Ok(Some(ConsumerGroupView {
         consumer_group: ViewConsumerGroup {
-            id: group.id,
-            name: group.name,
+            id: group.meta.id,
+            name: group.fields.name,
         },
         on,
         offerings,
@@ -269,45 +301,45 @@ pub fn consumer_group_view(
 /// The offerings offered on `on` that are designed for one of `groups` or
 /// covered by an agreement (`covered`), with their catalogue services, their
 /// visible components, and the groups' overlays applied.
-fn tailored_offerings(
-    conn: &mut DbConnection,
+fn tailored_offerings<S: ViewSource>(
+    source: &mut S,
     groups: &[Uuid],
     covered: &[Uuid],
     on: NaiveDate,
-) -> Result<Vec<ViewOffering>, StoreError> {
-    let group_keys: Vec<String> = groups.iter().map(Uuid::to_string).collect();
-    let mut candidates: BTreeSet<String> = offering_groups::parents_of(conn, &group_keys)?
-        .into_iter()
-        .collect();
-    candidates.extend(covered.iter().map(Uuid::to_string));
-    let candidates: Vec<String> = candidates.into_iter().collect();
-    let offerings: Vec<Offering> = store::offerings::by_ids(conn, &candidates)?
+) -> Result<Vec<ViewOffering>, S::Error> {
+    let mut candidates: BTreeSet<Uuid> = source.offerings_for_groups(groups)?.into_iter().collect();
+    candidates.extend(covered.iter().copied());
+    let candidates: Vec<Uuid> = candidates.into_iter().collect();
+    let offerings: Vec<Offering> = source
+        .offerings(&candidates)?
         .into_iter()
         .filter(|o| is_offered(o, on))
         .filter(|o| {
-            covered.contains(&o.id) || o.consumer_group_ids.iter().any(|g| groups.contains(g))
+            covered.contains(&o.meta.id)
+                || o.fields
+                    .consumer_group_ids
+                    .iter()
+                    .any(|g| groups.contains(g))
         })
         .collect();
 
-    let service_keys: BTreeSet<String> = offerings
+    let service_ids: BTreeSet<Uuid> = offerings
         .iter()
-        .flat_map(|o| o.service_ids.iter().map(Uuid::to_string))
+        .flat_map(|o| o.fields.service_ids.iter().copied())
         .collect();
-    let services: BTreeMap<Uuid, Service> =
-        store::services::by_ids(conn, &service_keys.into_iter().collect::<Vec<_>>())?
-            .into_iter()
-            .filter(|s| s.portfolio_stage == PortfolioStage::Catalogue)
-            .map(|s| (s.id, s))
-            .collect();
+    let services: BTreeMap<Uuid, Service> = source
+        .services(&service_ids.into_iter().collect::<Vec<_>>())?
+        .into_iter()
+        .filter(|s| s.fields.portfolio_stage == PortfolioStage::Catalogue)
+        .map(|s| (s.meta.id, s))
+        .collect();
 
-    let product_keys: BTreeSet<String> = services
+    let product_ids: BTreeSet<Uuid> = services
         .values()
-        .flat_map(|s| s.product_ids.iter().map(Uuid::to_string))
+        .flat_map(|s| s.fields.product_ids.iter().copied())
         .collect();
     let mut components: BTreeMap<Uuid, Vec<ViewComponent>> = BTreeMap::new();
-    for component in
-        store::components::of_products(conn, &product_keys.into_iter().collect::<Vec<_>>())?
-    {
+    for component in source.components_of(&product_ids.into_iter().collect::<Vec<_>>())? {
         if let Some(shown) = view_component(&component) {
             components
                 .entry(component.product_id)
@@ -316,19 +348,27 @@ fn tailored_offerings(
         }
     }
 
-    let offering_keys: Vec<String> = offerings.iter().map(|o| o.id.to_string()).collect();
-    let overlays = store::overlays::for_groups_and_offerings(conn, &group_keys, &offering_keys)?;
+    let offering_ids: Vec<Uuid> = offerings.iter().map(|o| o.meta.id).collect();
+    let overlays = source.overlays(groups, &offering_ids)?;
 
     Ok(offerings
         .into_iter()
         .map(|offering| {
             let applicable: Vec<&Overlay> = overlays
                 .iter()
-                .filter(|o| o.offering_id == offering.id)
-                .filter(|o| groups.contains(&o.consumer_group_id))
-                .filter(|o| offering.consumer_group_ids.contains(&o.consumer_group_id))
+                .map(|o| (o, &o.fields))
+                .filter(|(_, f)| f.offering_id == offering.meta.id)
+                .filter(|(_, f)| groups.contains(&f.consumer_group_id))
+                .filter(|(_, f)| {
+                    offering
+                        .fields
+                        .consumer_group_ids
+                        .contains(&f.consumer_group_id)
+                })
+                .map(|(o, _)| o)
                 .collect();
             let services = offering
+                .fields
                 .service_ids
                 .iter()
                 .filter_map(|id| services.get(id))
@@ -341,29 +381,31 @@ fn tailored_offerings(
 
 /// A component as customers see it; none for an internal one.
 fn view_component(component: &Component) -> Option<ViewComponent> {
-    if component.visibility != Visibility::Customer {
+    let c = &component.fields;
+    if c.visibility != Visibility::Customer {
         return None;
     }
     Some(ViewComponent {
-        label: component.customer_label.clone()?,
-        description: component.customer_description.clone(),
+        label: c.customer_label.clone()?,
+        description: c.customer_description.clone(),
     })
 }
 
 fn view_service(service: &Service, components: &BTreeMap<Uuid, Vec<ViewComponent>>) -> ViewService {
+    let s = &service.fields;
     ViewService {
-        id: service.id,
-        name: service.name.clone(),
-        description: service.description.clone(),
+        id: service.meta.id,
+        name: s.name.clone(),
+        description: s.description.clone(),
         utility: ViewUtility {
-            purpose: service.utility.purpose.clone(),
-            outcomes: service.utility.outcomes.clone(),
+            purpose: s.utility.purpose.clone(),
+            outcomes: s.utility.outcomes.clone(),
         },
         warranty: ViewWarranty {
-            availability_target: service.warranty.availability_target.clone(),
-            support_hours: service.warranty.support_hours.clone(),
+            availability_target: s.warranty.availability_target.clone(),
+            support_hours: s.warranty.support_hours.clone(),
         },
-        components: service
+        components: s
             .product_ids
             .iter()
             .filter_map(|p| components.get(p))
@@ -377,9 +419,10 @@ fn view_service(service: &Service, components: &BTreeMap<Uuid, Vec<ViewComponent
 /// consumer group with the smallest id.
 pub fn by_precedence(overlays: &mut [&Overlay]) {
     overlays.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then(a.consumer_group_id.cmp(&b.consumer_group_id))
+        b.fields
+            .priority
+            .cmp(&a.fields.priority)
+            .then(a.fields.consumer_group_id.cmp(&b.fields.consumer_group_id))
     });
 }
 
@@ -390,24 +433,26 @@ fn view_offering(
 ) -> ViewOffering {
     let mut overlays = overlays.to_vec();
     by_precedence(&mut overlays);
+    let id = offering.meta.id;
+    let offering = offering.fields;
     let name = overlays
         .iter()
-        .find_map(|o| o.name.clone())
+        .find_map(|o| o.fields.name.clone())
         .unwrap_or(offering.name);
     let description = overlays
         .iter()
-        .find_map(|o| o.description.clone())
+        .find_map(|o| o.fields.description.clone())
         .or(offering.description);
     let price = overlays
         .iter()
-        .find_map(|o| o.price.clone())
+        .find_map(|o| o.fields.price.clone())
         .or(offering.price);
     let service_levels = overlays
         .iter()
-        .find_map(|o| o.service_levels.clone())
+        .find_map(|o| o.fields.service_levels.clone())
         .unwrap_or(offering.service_levels);
     ViewOffering {
-        id: offering.id,
+        id,
         name,
         description,
         elements: offering.elements.into_iter().map(view_element).collect(),

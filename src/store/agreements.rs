@@ -4,13 +4,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_one, delete_row, update_row};
+use super::links::{check_one, delete_row, find_and_list, update_row};
 use super::schema::agreements;
 use super::{
-    from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
+    form, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed, StoreError, Table,
+    Writable,
 };
-use crate::catalogue::agreement::{Agreement, AgreementFilter, AgreementInput, AgreementStatus};
-use crate::catalogue::{Errors, Meta, Stored};
+use crate::catalogue::agreement::{Agreement, AgreementInput, AgreementStatus};
+use crate::catalogue::{Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = agreements)]
@@ -26,83 +27,46 @@ struct AgreementRow {
     version: i32,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = agreements, treat_none_as_null = true)]
-struct AgreementForm<'a> {
-    status: &'a str,
-    starts_on: Option<NaiveDate>,
-    ends_on: Option<NaiveDate>,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl<'a> AgreementForm<'a> {
-    fn new(meta: &Meta, input: &'a AgreementInput) -> Self {
-        AgreementForm {
-            status: input.status.as_str(),
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
-            updated_at: to_db_time(meta.updated_at),
-            version: meta.version,
-        }
+form! {
+    /// The columns of an agreement that may change.
+    AgreementForm<'a> for agreements from AgreementInput as (meta, input) {
+        status: &'a str = input.status.as_str(),
+        starts_on: Option<NaiveDate> = input.starts_on,
+        ends_on: Option<NaiveDate> = input.ends_on,
     }
 }
 
-impl TryFrom<AgreementRow> for Agreement {
-    type Error = StoreError;
-
-    fn try_from(row: AgreementRow) -> Result<Self, StoreError> {
-        Ok(Agreement {
-            id: parse_id(&row.id)?,
-            customer_id: parse_id(&row.customer_id)?,
-            offering_id: parse_id(&row.offering_id)?,
-            status: parse_text(&row.status, AgreementStatus::parse)?,
-            starts_on: row.starts_on,
-            ends_on: row.ends_on,
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            version: row.version,
+fn assemble(_: &mut DbConnection, rows: Vec<AgreementRow>) -> Result<Vec<Agreement>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            Ok(Agreement {
+                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                fields: AgreementInput {
+                    customer_id: parse_id(&row.customer_id)?,
+                    offering_id: parse_id(&row.offering_id)?,
+                    status: parse_text(&row.status, AgreementStatus::parse)?,
+                    starts_on: row.starts_on,
+                    ends_on: row.ends_on,
+                },
+            })
         })
-    }
+        .collect()
 }
 
 /// The agreements of a customer, ordered by id.
 pub fn of_customer(conn: &mut DbConnection, customer: Uuid) -> Result<Vec<Agreement>, StoreError> {
-    agreements::table
+    let rows = agreements::table
         .filter(agreements::customer_id.eq(customer.to_string()))
         .select(AgreementRow::as_select())
         .order(agreements::id)
-        .load(conn)?
-        .into_iter()
-        .map(Agreement::try_from)
-        .collect()
+        .load(conn)?;
+    assemble(conn, rows)
 }
 
-impl Stored for Agreement {
+impl Table for Agreement {
     const TABLE: &'static str = "agreements";
 
-    fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
-        agreements::table
-            .find(id.to_string())
-            .select(AgreementRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(Agreement::try_from)
-            .transpose()
-    }
-
-    fn list(
-        conn: &mut DbConnection,
-        _: (),
-        filter: &AgreementFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Self>, StoreError> {
-        let mut query = agreements::table
-            .select(AgreementRow::as_select())
-            .filter(agreements::id.gt(page.after_key()))
-            .order(agreements::id)
-            .limit(page.fetch())
-            .into_boxed();
+    find_and_list!(agreements, AgreementRow, assemble, |query, filter| {
         if let Some(customer) = filter.customer_id {
             query = query.filter(agreements::customer_id.eq(customer.to_string()));
         }
@@ -112,15 +76,19 @@ impl Stored for Agreement {
         if let Some(status) = filter.status {
             query = query.filter(agreements::status.eq(status.as_str()));
         }
-        let items = query
-            .load(conn)?
-            .into_iter()
-            .map(Agreement::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page, |a| a.id))
-    }
+    });
 
-    fn check_references(
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        Ok(delete_row!(conn, agreements, id, version).then(Removed::default))
+    }
+}
+
+impl Writable for Agreement {
+    fn missing_references(
         conn: &mut DbConnection,
         input: &AgreementInput,
         errors: &mut Errors,
@@ -149,7 +117,7 @@ impl Stored for Agreement {
         _: (),
         meta: &Meta,
         input: &AgreementInput,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RowChange>, StoreError> {
         diesel::insert_into(agreements::table)
             .values((
                 agreements::id.eq(meta.id.to_string()),
@@ -159,7 +127,7 @@ impl Stored for Agreement {
                 AgreementForm::new(meta, input),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok(Vec::new())
     }
 
     fn update(
@@ -167,17 +135,14 @@ impl Stored for Agreement {
         meta: &Meta,
         expected_version: i32,
         input: &AgreementInput,
-    ) -> Result<bool, StoreError> {
-        Ok(update_row!(
+    ) -> Result<Option<Vec<RowChange>>, StoreError> {
+        let updated = update_row!(
             conn,
             agreements,
             meta.id,
             expected_version,
             AgreementForm::new(meta, input)
-        ))
-    }
-
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
-        delete_row!(conn, agreements, id, version)
+        );
+        Ok(updated.then(Vec::new))
     }
 }

@@ -1,15 +1,14 @@
-//! API keys in the store.
+//! API keys in the store: the key, its role and customer, and the salted
+//! hash of its secret.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::check_one;
+use super::links::{check_one, delete_row, find_and_list};
 use super::schema::api_keys;
-use super::{
-    from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
-};
-use crate::catalogue::api_key::{display_prefix, ApiKey, ApiKeyFilter, ApiKeyInput, Role};
+use super::{meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed, StoreError, Table};
+use crate::catalogue::api_key::{display_prefix, ApiKey, ApiKeyInput, Role};
 use crate::catalogue::{Errors, Meta};
 
 #[derive(Queryable, Selectable)]
@@ -24,21 +23,41 @@ struct ApiKeyRow {
     version: i32,
 }
 
-impl TryFrom<ApiKeyRow> for ApiKey {
-    type Error = StoreError;
-
-    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
-        let id = parse_id(&row.id)?;
-        Ok(ApiKey {
-            id,
-            name: row.name,
-            role: parse_text(&row.role, Role::parse)?,
-            customer_id: row.customer_id.as_deref().map(parse_id).transpose()?,
-            prefix: display_prefix(id),
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            version: row.version,
+fn assemble(_: &mut DbConnection, rows: Vec<ApiKeyRow>) -> Result<Vec<ApiKey>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
+            Ok(ApiKey {
+                prefix: display_prefix(meta.id),
+                fields: ApiKeyInput {
+                    name: row.name,
+                    role: parse_text(&row.role, Role::parse)?,
+                    customer_id: row.customer_id.as_deref().map(parse_id).transpose()?,
+                },
+                meta,
+            })
         })
+        .collect()
+}
+
+impl Table for ApiKey {
+    const TABLE: &'static str = "api_keys";
+
+    find_and_list!(api_keys, ApiKeyRow, assemble, |query, filter| {
+        if let Some(role) = filter.role {
+            query = query.filter(api_keys::role.eq(role.as_str()));
+        }
+        if let Some(customer_id) = filter.customer_id {
+            query = query.filter(api_keys::customer_id.eq(customer_id.to_string()));
+        }
+    });
+
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        Ok(delete_row!(conn, api_keys, id, version).then(Removed::default))
     }
 }
 
@@ -77,7 +96,7 @@ pub fn find_secret(conn: &mut DbConnection, id: Uuid) -> Result<Option<StoredSec
     .transpose()
 }
 
-/// Writes a new key.
+/// Writes a new key, with the salted hash of its secret.
 pub fn insert(
     conn: &mut DbConnection,
     meta: &Meta,
@@ -101,43 +120,6 @@ pub fn insert(
     Ok(())
 }
 
-/// Reads one key.
-pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
-    api_keys::table
-        .find(id.to_string())
-        .select(ApiKeyRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(ApiKey::try_from)
-        .transpose()
-}
-
-/// Reads one page of keys.
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &ApiKeyFilter,
-    page: &PageRequest,
-) -> Result<Page<ApiKey>, StoreError> {
-    let mut query = api_keys::table
-        .select(ApiKeyRow::as_select())
-        .filter(api_keys::id.gt(page.after_key()))
-        .order(api_keys::id)
-        .limit(page.fetch())
-        .into_boxed();
-    if let Some(role) = filter.role {
-        query = query.filter(api_keys::role.eq(role.as_str()));
-    }
-    if let Some(customer_id) = filter.customer_id {
-        query = query.filter(api_keys::customer_id.eq(customer_id.to_string()));
-    }
-    let items = query
-        .load(conn)?
-        .into_iter()
-        .map(ApiKey::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page::from_rows(items, page, |k| k.id))
-}
-
 /// Refuses `customer_id` unless a customer has that id.
 pub fn check_customer(
     conn: &mut DbConnection,
@@ -152,11 +134,5 @@ pub fn check_customer(
         "customer",
         customer_id
     );
-    Ok(())
-}
-
-/// Deletes a key.
-pub fn delete(conn: &mut DbConnection, id: Uuid) -> Result<(), StoreError> {
-    diesel::delete(api_keys::table.find(id.to_string())).execute(conn)?;
     Ok(())
 }

@@ -7,10 +7,12 @@ use uuid::Uuid;
 use super::links::{check_one, delete_row, exists, update_row};
 use super::schema::components;
 use super::{
-    from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest, StoreError,
+    after_key, form, keys, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
-use crate::catalogue::component::{Component, ComponentFilter, ComponentInput, Visibility};
-use crate::catalogue::{Errors, Meta, Stored};
+use crate::catalogue::component::{Component, ComponentInput, Visibility};
+use crate::catalogue::page::{Page, PageRequest};
+use crate::catalogue::{Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = components)]
@@ -28,70 +30,51 @@ struct ComponentRow {
     version: i32,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = components, treat_none_as_null = true)]
-struct ComponentForm<'a> {
-    resource_id: String,
-    quantity: i32,
-    role: Option<&'a str>,
-    visibility: &'a str,
-    customer_label: Option<&'a str>,
-    customer_description: Option<&'a str>,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl<'a> ComponentForm<'a> {
-    fn new(meta: &Meta, input: &'a ComponentInput) -> Self {
-        ComponentForm {
-            resource_id: input.resource_id.to_string(),
-            quantity: input.quantity,
-            role: input.role.as_deref(),
-            visibility: input.visibility.as_str(),
-            customer_label: input.customer_label.as_deref(),
-            customer_description: input.customer_description.as_deref(),
-            updated_at: to_db_time(meta.updated_at),
-            version: meta.version,
-        }
+form! {
+    /// The writable columns of a component.
+    ComponentForm<'a> for components from ComponentInput as (meta, input) {
+        resource_id: String = input.resource_id.to_string(),
+        quantity: i32 = input.quantity,
+        role: Option<&'a str> = input.role.as_deref(),
+        visibility: &'a str = input.visibility.as_str(),
+        customer_label: Option<&'a str> = input.customer_label.as_deref(),
+        customer_description: Option<&'a str> = input.customer_description.as_deref(),
     }
 }
 
-impl TryFrom<ComponentRow> for Component {
-    type Error = StoreError;
-
-    fn try_from(row: ComponentRow) -> Result<Self, StoreError> {
-        Ok(Component {
-            id: parse_id(&row.id)?,
-            product_id: parse_id(&row.product_id)?,
-            resource_id: parse_id(&row.resource_id)?,
-            quantity: row.quantity,
-            role: row.role,
-            visibility: parse_text(&row.visibility, Visibility::parse)?,
-            customer_label: row.customer_label,
-            customer_description: row.customer_description,
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            version: row.version,
+fn assemble(rows: Vec<ComponentRow>) -> Result<Vec<Component>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            Ok(Component {
+                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                product_id: parse_id(&row.product_id)?,
+                fields: ComponentInput {
+                    resource_id: parse_id(&row.resource_id)?,
+                    quantity: row.quantity,
+                    role: row.role,
+                    visibility: parse_text(&row.visibility, Visibility::parse)?,
+                    customer_label: row.customer_label,
+                    customer_description: row.customer_description,
+                },
+            })
         })
-    }
+        .collect()
 }
 
 /// The components of these products, ordered by product, then by id.
 pub fn of_products(
     conn: &mut DbConnection,
-    products: &[String],
+    products: &[Uuid],
 ) -> Result<Vec<Component>, StoreError> {
-    components::table
-        .filter(components::product_id.eq_any(products))
+    let rows = components::table
+        .filter(components::product_id.eq_any(keys(products)))
         .select(ComponentRow::as_select())
         .order((components::product_id, components::id))
-        .load(conn)?
-        .into_iter()
-        .map(Component::try_from)
-        .collect()
+        .load(conn)?;
+    assemble(rows)
 }
 
-impl Stored for Component {
+impl Table for Component {
     const TABLE: &'static str = "components";
 
     fn check_scope(
@@ -106,26 +89,24 @@ impl Stored for Component {
         product_id: Uuid,
         id: Uuid,
     ) -> Result<Option<Self>, StoreError> {
-        components::table
+        let rows = components::table
             .find(id.to_string())
             .filter(components::product_id.eq(product_id.to_string()))
             .select(ComponentRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(Component::try_from)
-            .transpose()
+            .load(conn)?;
+        Ok(assemble(rows)?.pop())
     }
 
     fn list(
         conn: &mut DbConnection,
         product_id: Uuid,
-        filter: &ComponentFilter,
+        filter: &Self::Filter,
         page: &PageRequest,
     ) -> Result<Page<Self>, StoreError> {
         let mut query = components::table
             .select(ComponentRow::as_select())
             .filter(components::product_id.eq(product_id.to_string()))
-            .filter(components::id.gt(page.after_key()))
+            .filter(components::id.gt(after_key(page)))
             .order(components::id)
             .limit(page.fetch())
             .into_boxed();
@@ -138,15 +119,22 @@ impl Stored for Component {
         if let Some(role) = &filter.role {
             query = query.filter(components::role.eq(role.clone()));
         }
-        let items = query
-            .load(conn)?
-            .into_iter()
-            .map(Component::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page, |c| c.id))
+        Ok(Page::from_rows(assemble(query.load(conn)?)?, page, |c| {
+            c.meta.id
+        }))
     }
 
-    fn check_references(
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        Ok(delete_row!(conn, components, id, version).then(Removed::default))
+    }
+}
+
+impl Writable for Component {
+    fn missing_references(
         conn: &mut DbConnection,
         input: &ComponentInput,
         errors: &mut Errors,
@@ -167,7 +155,7 @@ impl Stored for Component {
         product_id: Uuid,
         meta: &Meta,
         input: &ComponentInput,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RowChange>, StoreError> {
         diesel::insert_into(components::table)
             .values((
                 components::id.eq(meta.id.to_string()),
@@ -176,7 +164,7 @@ impl Stored for Component {
                 ComponentForm::new(meta, input),
             ))
             .execute(conn)?;
-        Ok(())
+        Ok(Vec::new())
     }
 
     fn update(
@@ -184,17 +172,14 @@ impl Stored for Component {
         meta: &Meta,
         expected_version: i32,
         input: &ComponentInput,
-    ) -> Result<bool, StoreError> {
-        Ok(update_row!(
+    ) -> Result<Option<Vec<RowChange>>, StoreError> {
+        let updated = update_row!(
             conn,
             components,
             meta.id,
             expected_version,
             ComponentForm::new(meta, input)
-        ))
-    }
-
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
-        delete_row!(conn, components, id, version)
+        );
+        Ok(updated.then(Vec::new))
     }
 }

@@ -1,16 +1,19 @@
-//! Customers in the store.
+//! Customers in the store: the customer row and its links to consumer
+//! groups.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{check_exist, customer_groups, delete_row, update_row};
+use super::links::{
+    check_exist, customer_groups, delete_row, find_and_list, insert_row, update_row,
+};
 use super::schema::{agreements, api_keys, customer_consumer_groups, customers};
 use super::{
-    describe_uses, from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError,
+    describe_uses, form, meta_of, parse_id, DbConnection, Removed, StoreError, Table, Writable,
 };
-use crate::catalogue::customer::{Customer, CustomerFilter, CustomerInput};
-use crate::catalogue::{Errors, Meta, Stored};
+use crate::catalogue::customer::{Customer, CustomerInput};
+use crate::catalogue::{Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = customers)]
@@ -23,71 +26,39 @@ struct CustomerRow {
     version: i32,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = customers, treat_none_as_null = true)]
-struct CustomerForm<'a> {
-    name: &'a str,
-    description: Option<&'a str>,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl<'a> CustomerForm<'a> {
-    fn new(meta: &Meta, input: &'a CustomerInput) -> Self {
-        CustomerForm {
-            name: &input.name,
-            description: input.description.as_deref(),
-            updated_at: to_db_time(meta.updated_at),
-            version: meta.version,
-        }
+form! {
+    /// The writable columns of a customer.
+    CustomerForm<'a> for customers from CustomerInput as (meta, input) {
+        name: &'a str = &input.name,
+        description: Option<&'a str> = input.description.as_deref(),
     }
 }
 
-fn with_links(
-    conn: &mut DbConnection,
-    rows: Vec<CustomerRow>,
-) -> Result<Vec<Customer>, StoreError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+fn assemble(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Result<Vec<Customer>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut groups = customer_groups::load(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Customer {
-                id: parse_id(&row.id)?,
-                consumer_group_ids: groups.remove(&row.id).unwrap_or_default(),
-                name: row.name,
-                description: row.description,
-                created_at: from_db_time(row.created_at),
-                updated_at: from_db_time(row.updated_at),
-                version: row.version,
+                fields: CustomerInput {
+                    name: row.name,
+                    description: row.description,
+                    consumer_group_ids: groups.remove(&meta.id).unwrap_or_default(),
+                },
+                meta,
             })
         })
         .collect()
 }
 
-impl Stored for Customer {
+impl Table for Customer {
     const TABLE: &'static str = "customers";
 
-    fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
-        let row = customers::table
-            .find(id.to_string())
-            .select(CustomerRow::as_select())
-            .first(conn)
-            .optional()?;
-        Ok(with_links(conn, row.into_iter().collect())?.pop())
-    }
-
-    fn list(
-        conn: &mut DbConnection,
-        _: (),
-        filter: &CustomerFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Self>, StoreError> {
-        let mut query = customers::table
-            .select(CustomerRow::as_select())
-            .filter(customers::id.gt(page.after_key()))
-            .order(customers::id)
-            .limit(page.fetch())
-            .into_boxed();
+    find_and_list!(customers, CustomerRow, assemble, |query, filter| {
         if let Some(name) = &filter.name {
             query = query.filter(customers::name.eq(name.clone()));
         }
@@ -100,11 +71,38 @@ impl Stored for Customer {
                 ),
             );
         }
-        let rows = query.load(conn)?;
-        Ok(Page::from_rows(with_links(conn, rows)?, page, |c| c.id))
+    });
+
+    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
+        let agreements: i64 = agreements::table
+            .filter(agreements::customer_id.eq(id.to_string()))
+            .count()
+            .get_result(conn)?;
+        let keys: i64 = api_keys::table
+            .filter(api_keys::customer_id.eq(id.to_string()))
+            .count()
+            .get_result(conn)?;
+        Ok(describe_uses(&[
+            (agreements, "agreement"),
+            (keys, "API key"),
+        ]))
     }
 
-    fn check_references(
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        let rows = customer_groups::remove_all(conn, id)?;
+        Ok(delete_row!(conn, customers, id, version).then(|| Removed {
+            rows,
+            owned: Vec::new(),
+        }))
+    }
+}
+
+impl Writable for Customer {
+    fn missing_references(
         conn: &mut DbConnection,
         input: &CustomerInput,
         errors: &mut Errors,
@@ -125,16 +123,9 @@ impl Stored for Customer {
         _: (),
         meta: &Meta,
         input: &CustomerInput,
-    ) -> Result<(), StoreError> {
-        let id = meta.id.to_string();
-        diesel::insert_into(customers::table)
-            .values((
-                customers::id.eq(&id),
-                customers::created_at.eq(to_db_time(meta.created_at)),
-                CustomerForm::new(meta, input),
-            ))
-            .execute(conn)?;
-        customer_groups::replace(conn, &id, &input.consumer_group_ids)
+    ) -> Result<Vec<RowChange>, StoreError> {
+        insert_row!(conn, customers, meta, CustomerForm::new(meta, input));
+        customer_groups::replace(conn, meta.id, &input.consumer_group_ids)
     }
 
     fn update(
@@ -142,37 +133,20 @@ impl Stored for Customer {
         meta: &Meta,
         expected_version: i32,
         input: &CustomerInput,
-    ) -> Result<bool, StoreError> {
-        let id = meta.id.to_string();
+    ) -> Result<Option<Vec<RowChange>>, StoreError> {
         if !update_row!(
             conn,
             customers,
-            id,
+            meta.id,
             expected_version,
             CustomerForm::new(meta, input)
         ) {
-            return Ok(false);
+            return Ok(None);
         }
-        customer_groups::replace(conn, &id, &input.consumer_group_ids)?;
-        Ok(true)
-    }
-
-    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
-        let agreements: i64 = agreements::table
-            .filter(agreements::customer_id.eq(id.to_string()))
-            .count()
-            .get_result(conn)?;
-        let keys: i64 = api_keys::table
-            .filter(api_keys::customer_id.eq(id.to_string()))
-            .count()
-            .get_result(conn)?;
-        Ok(describe_uses(&[
-            (agreements, "agreement"),
-            (keys, "API key"),
-        ]))
-    }
-
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
-        delete_row!(conn, customers, id, version)
+        Ok(Some(customer_groups::replace(
+            conn,
+            meta.id,
+            &input.consumer_group_ids,
+        )?))
     }
 }

@@ -1,10 +1,10 @@
-//! The store: one diesel code path over SQLite and PostgreSQL.
+//! The store: one diesel code path over SQLite and PostgreSQL, mapping rows
+//! to the catalogue's types.
 //!
 //! Every query is written once against [`DbConnection`], a diesel
-//! `MultiConnection` over both backends. Reads run in a read transaction (a
-//! consistent snapshot); every change runs through [`Store::write`], in one
-//! transaction, so that history and events can later be recorded next to the
-//! change itself.
+//! `MultiConnection` over both backends. [`Store::read`] runs its work in a
+//! read transaction (a consistent snapshot), [`Store::write`] in a write
+//! transaction; the service layer decides what goes in one.
 
 pub mod agreements;
 pub mod api_keys;
@@ -18,10 +18,11 @@ pub mod products;
 pub mod resources;
 pub mod schema;
 pub mod services;
+pub mod views;
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -29,7 +30,8 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use uuid::Uuid;
 
-use crate::catalogue::{CatalogueError, Change};
+use crate::catalogue::page::{Page, PageRequest};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -196,6 +198,37 @@ pub enum StoreError {
     Migration(String),
 }
 
+impl StoreError {
+    /// The columns of a unique constraint the statement broke, when it
+    /// broke one: `overlays.consumer_group_id, overlays.offering_id` on
+    /// SQLite, `Key (consumer_group_id, offering_id)=(...)` on PostgreSQL.
+    pub fn unique_columns(&self) -> Option<Vec<String>> {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        let StoreError::Query(D::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) = self
+        else {
+            return None;
+        };
+        let columns = if let Some(list) = info
+            .details()
+            .and_then(|d| d.strip_prefix("Key ("))
+            .and_then(|d| d.split_once(")="))
+            .map(|(columns, _)| columns)
+        {
+            list.split(',').map(|c| c.trim().to_owned()).collect()
+        } else {
+            info.message()
+                .split_once("UNIQUE constraint failed:")
+                .map(|(_, list)| {
+                    list.split(',')
+                        .map(|c| c.trim().rsplit('.').next().unwrap_or(c).to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(columns)
+    }
+}
+
 /// The catalogue's store: a pool of connections to one database.
 #[derive(Clone)]
 pub struct Store {
@@ -281,13 +314,12 @@ impl Store {
         in_transaction(&mut conn, begin, f)
     }
 
-    /// The one place where the catalogue changes: runs `f` in a write
-    /// transaction and records what it reports as changed, in the same
-    /// transaction.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<(T, Change), CatalogueError>,
-    ) -> Result<T, CatalogueError> {
+    /// Runs `f` in a write transaction: committed when it returns Ok,
+    /// rolled back when it fails or panics.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         let mut conn = self.conn()?;
         // SQLite takes the write lock at BEGIN, so that two writers queue on
         // the busy timeout instead of failing on a lock upgrade.
@@ -295,17 +327,7 @@ impl Store {
             Backend::Postgres => "BEGIN",
             Backend::Sqlite => "BEGIN IMMEDIATE",
         };
-        // History and the event outbox will be written here, inside the
-        // transaction of the change they record.
-        let (value, change) = in_transaction(&mut conn, begin, f)?;
-        tracing::info!(
-            entity = change.entity,
-            entity_id = %change.id,
-            operation = change.operation.as_str(),
-            version = change.version,
-            "catalogue changed"
-        );
-        Ok(value)
+        in_transaction(&mut conn, begin, f)
     }
 }
 
@@ -386,17 +408,27 @@ pub fn revert_migrations(conn: &mut DbConnection) -> Result<usize, StoreError> {
     reverted.map_err(|e| StoreError::Migration(e.to_string()))
 }
 
-/// The current time as stored: UTC, to the microsecond on both backends.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
 pub(crate) fn to_db_time(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }
 
 pub(crate) fn from_db_time(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
+}
+
+/// The meta of a row from its four columns.
+pub(crate) fn meta_of(
+    id: &str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i32,
+) -> Result<Meta, StoreError> {
+    Ok(Meta {
+        id: parse_id(id)?,
+        created_at: from_db_time(created_at),
+        updated_at: from_db_time(updated_at),
+        version,
+    })
 }
 
 pub(crate) fn parse_id(s: &str) -> Result<Uuid, StoreError> {
@@ -429,51 +461,123 @@ pub(crate) fn describe_uses(uses: &[(i64, &str)]) -> Option<String> {
     }
 }
 
-/// A page request: the id after which to start (ids are time-ordered UUIDv7),
-/// and how many rows at most.
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    /// The last id of the previous page.
-    pub after: Option<Uuid>,
-    /// Rows on this page.
-    pub limit: u32,
+/// Declares the form a table's row is written from: its writable columns,
+/// each with the expression that makes it from `meta` and `input`, plus
+/// `updated_at` and `version` from `meta`. One line per column: the form is
+/// both `Insertable` (with the id and `created_at` beside it) and
+/// `AsChangeset`.
+macro_rules! form {
+    (
+        $(#[$doc:meta])*
+        $name:ident<$a:lifetime> for $table:ident from $input:ty as ($meta:ident, $value:ident) {
+            $($column:ident: $ty:ty = $expr:expr),* $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(diesel::Insertable, diesel::AsChangeset)]
+        #[diesel(table_name = crate::store::schema::$table, treat_none_as_null = true)]
+        struct $name<$a> {
+            $($column: $ty,)*
+            updated_at: chrono::NaiveDateTime,
+            version: i32,
+        }
+
+        impl<$a> $name<$a> {
+            fn new($meta: &crate::catalogue::Meta, $value: &$a $input) -> Self {
+                $name {
+                    $($column: $expr,)*
+                    updated_at: crate::store::to_db_time($meta.updated_at),
+                    version: $meta.version,
+                }
+            }
+        }
+    };
+}
+pub(crate) use form;
+
+/// The bound of a page's first id: rows after this key.
+pub(crate) fn after_key(page: &PageRequest) -> String {
+    page.after.map(|u| u.to_string()).unwrap_or_default()
 }
 
-impl PageRequest {
-    /// The bound to pass to `LIMIT`: one more than the page, to know whether
-    /// a next page exists.
-    pub(crate) fn fetch(&self) -> i64 {
-        i64::from(self.limit) + 1
+/// Ids as the store keeps them: text.
+pub(crate) fn keys(ids: &[Uuid]) -> Vec<String> {
+    ids.iter().map(Uuid::to_string).collect()
+}
+
+/// What a delete removed: the rows of the entity's child tables, and the
+/// entities it owned (a product's components), each as (kind, id, version).
+#[derive(Debug, Default)]
+pub struct Removed {
+    /// The child rows deleted with it.
+    pub rows: Vec<RowChange>,
+    /// The entities deleted with it.
+    pub owned: Vec<(&'static str, Uuid, i32)>,
+}
+
+/// How an entity is read and deleted.
+pub trait Table: Entity {
+    /// The table of its rows.
+    const TABLE: &'static str;
+
+    /// The kind of the scope's parent when it does not exist, such as
+    /// `product`; none for top-level collections or an existing parent.
+    fn check_scope(
+        _conn: &mut DbConnection,
+        _scope: Self::Scope,
+    ) -> Result<Option<&'static str>, StoreError> {
+        Ok(None)
     }
-
-    pub(crate) fn after_key(&self) -> String {
-        self.after.map(|u| u.to_string()).unwrap_or_default()
-    }
-}
-
-/// One page of results.
-#[derive(Debug)]
-pub struct Page<T> {
-    /// The entities on this page.
-    pub items: Vec<T>,
-    /// The id to continue after, when more remain.
-    pub next: Option<Uuid>,
-}
-
-impl<T> Page<T> {
-    /// Cuts `rows` (fetched with [`PageRequest::fetch`]) to the page size.
-    pub(crate) fn from_rows(
-        mut items: Vec<T>,
+    /// Reads one entity.
+    fn find(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        id: Uuid,
+    ) -> Result<Option<Self>, StoreError>;
+    /// Reads one page of entities.
+    fn list(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        filter: &Self::Filter,
         page: &PageRequest,
-        id: impl Fn(&T) -> Uuid,
-    ) -> Self {
-        let limit = page.limit as usize;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(id)
-        } else {
-            None
-        };
-        Page { items, next }
+    ) -> Result<Page<Self>, StoreError>;
+    /// What still refers to this entity, in words, when anything does.
+    fn dependents(_conn: &mut DbConnection, _id: Uuid) -> Result<Option<String>, StoreError> {
+        Ok(None)
     }
+    /// Deletes the entity with its child rows and what it owns, only at
+    /// `version` when one is given; none when nothing was deleted.
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError>;
+}
+
+/// How an entity is written from its input.
+pub trait Writable: Table {
+    /// Names, in `errors`, the ids of the input that exist nowhere.
+    fn missing_references(
+        _conn: &mut DbConnection,
+        _input: &Self::Input,
+        _errors: &mut Errors,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Writes a new entity; returns the child rows written with it.
+    fn insert(
+        conn: &mut DbConnection,
+        scope: Self::Scope,
+        meta: &Meta,
+        input: &Self::Input,
+    ) -> Result<Vec<RowChange>, StoreError>;
+    /// Replaces the writable fields of the entity whose version is
+    /// `expected_version`; returns the child rows written and deleted, or
+    /// none when that version is no longer current.
+    fn update(
+        conn: &mut DbConnection,
+        meta: &Meta,
+        expected_version: i32,
+        input: &Self::Input,
+    ) -> Result<Option<Vec<RowChange>>, StoreError>;
 }

@@ -1,18 +1,19 @@
-//! Products in the store.
+//! Products in the store. A product owns its components: deleting it
+//! deletes them, one by one, so that each deletion is recorded.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::service_products;
-use super::links::{delete_row, update_row};
-use super::schema::products;
+use super::links::{delete_row, find_and_list, insert_row, service_products, update_row};
+use super::schema::{components, products};
 use super::{
-    describe_uses, from_db_time, parse_id, parse_text, to_db_time, DbConnection, Page, PageRequest,
-    StoreError,
+    describe_uses, form, meta_of, parse_id, parse_text, DbConnection, Removed, StoreError, Table,
+    Writable,
 };
-use crate::catalogue::product::{LifecycleStatus, Product, ProductFilter, ProductInput};
-use crate::catalogue::{Meta, Stored};
+use crate::catalogue::component::Component;
+use crate::catalogue::product::{LifecycleStatus, Product, ProductInput};
+use crate::catalogue::{Entity, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = products)]
@@ -27,72 +28,36 @@ struct ProductRow {
     version: i32,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = products, treat_none_as_null = true)]
-struct ProductForm<'a> {
-    name: &'a str,
-    description: Option<&'a str>,
-    lifecycle_status: &'a str,
-    owner: Option<&'a str>,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl<'a> ProductForm<'a> {
-    fn new(meta: &Meta, input: &'a ProductInput) -> Self {
-        ProductForm {
-            name: &input.name,
-            description: input.description.as_deref(),
-            lifecycle_status: input.lifecycle_status.as_str(),
-            owner: input.owner.as_deref(),
-            updated_at: to_db_time(meta.updated_at),
-            version: meta.version,
-        }
+form! {
+    /// The writable columns of a product.
+    ProductForm<'a> for products from ProductInput as (meta, input) {
+        name: &'a str = &input.name,
+        description: Option<&'a str> = input.description.as_deref(),
+        lifecycle_status: &'a str = input.lifecycle_status.as_str(),
+        owner: Option<&'a str> = input.owner.as_deref(),
     }
 }
 
-impl TryFrom<ProductRow> for Product {
-    type Error = StoreError;
-
-    fn try_from(row: ProductRow) -> Result<Self, StoreError> {
-        Ok(Product {
-            id: parse_id(&row.id)?,
-            name: row.name,
-            description: row.description,
-            lifecycle_status: parse_text(&row.lifecycle_status, LifecycleStatus::parse)?,
-            owner: row.owner,
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            version: row.version,
+fn assemble(_: &mut DbConnection, rows: Vec<ProductRow>) -> Result<Vec<Product>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            Ok(Product {
+                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                fields: ProductInput {
+                    name: row.name,
+                    description: row.description,
+                    lifecycle_status: parse_text(&row.lifecycle_status, LifecycleStatus::parse)?,
+                    owner: row.owner,
+                },
+            })
         })
-    }
+        .collect()
 }
 
-impl Stored for Product {
+impl Table for Product {
     const TABLE: &'static str = "products";
 
-    fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
-        products::table
-            .find(id.to_string())
-            .select(ProductRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(Product::try_from)
-            .transpose()
-    }
-
-    fn list(
-        conn: &mut DbConnection,
-        _: (),
-        filter: &ProductFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Self>, StoreError> {
-        let mut query = products::table
-            .select(ProductRow::as_select())
-            .filter(products::id.gt(page.after_key()))
-            .order(products::id)
-            .limit(page.fetch())
-            .into_boxed();
+    find_and_list!(products, ProductRow, assemble, |query, filter| {
         if let Some(name) = &filter.name {
             query = query.filter(products::name.eq(name.clone()));
         }
@@ -102,28 +67,46 @@ impl Stored for Product {
         if let Some(owner) = &filter.owner {
             query = query.filter(products::owner.eq(owner.clone()));
         }
-        let items = query
-            .load(conn)?
-            .into_iter()
-            .map(Product::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page, |p| p.id))
+    });
+
+    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
+        let services = service_products::count_using(conn, id)?;
+        Ok(describe_uses(&[(services, "service")]))
     }
 
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        // Its components first, each reported: nothing cascades unseen.
+        let components: Vec<(String, i32)> =
+            diesel::delete(components::table.filter(components::product_id.eq(id.to_string())))
+                .returning((components::id, components::version))
+                .get_results(conn)?;
+        if !delete_row!(conn, products, id, version) {
+            return Ok(None);
+        }
+        let owned = components
+            .iter()
+            .map(|(id, version)| Ok((Component::KIND, parse_id(id)?, *version)))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Some(Removed {
+            rows: Vec::new(),
+            owned,
+        }))
+    }
+}
+
+impl Writable for Product {
     fn insert(
         conn: &mut DbConnection,
         _: (),
         meta: &Meta,
         input: &ProductInput,
-    ) -> Result<(), StoreError> {
-        diesel::insert_into(products::table)
-            .values((
-                products::id.eq(meta.id.to_string()),
-                products::created_at.eq(to_db_time(meta.created_at)),
-                ProductForm::new(meta, input),
-            ))
-            .execute(conn)?;
-        Ok(())
+    ) -> Result<Vec<RowChange>, StoreError> {
+        insert_row!(conn, products, meta, ProductForm::new(meta, input));
+        Ok(Vec::new())
     }
 
     fn update(
@@ -131,23 +114,14 @@ impl Stored for Product {
         meta: &Meta,
         expected_version: i32,
         input: &ProductInput,
-    ) -> Result<bool, StoreError> {
-        Ok(update_row!(
+    ) -> Result<Option<Vec<RowChange>>, StoreError> {
+        let updated = update_row!(
             conn,
             products,
             meta.id,
             expected_version,
             ProductForm::new(meta, input)
-        ))
-    }
-
-    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
-        let services = service_products::count_using(conn, id)?;
-        Ok(describe_uses(&[(services, "service")]))
-    }
-
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
-        // Its components are part of it: the foreign key deletes them with it.
-        delete_row!(conn, products, id, version)
+        );
+        Ok(updated.then(Vec::new))
     }
 }

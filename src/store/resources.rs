@@ -4,11 +4,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::links::{delete_row, update_row};
+use super::links::{delete_row, find_and_list, insert_row, update_row};
 use super::schema::{components, resources};
-use super::{from_db_time, parse_id, to_db_time, DbConnection, Page, PageRequest, StoreError};
-use crate::catalogue::resource::{Dimension, Resource, ResourceFilter, ResourceInput};
-use crate::catalogue::{Meta, Money, Stored};
+use super::{
+    describe_uses, form, meta_of, parse_text, DbConnection, Removed, StoreError, Table, Writable,
+};
+use crate::catalogue::resource::{Dimension, Resource, ResourceInput};
+use crate::catalogue::{Meta, Money, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -25,50 +27,33 @@ struct ResourceRow {
     version: i32,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = resources, treat_none_as_null = true)]
-struct ResourceForm<'a> {
-    name: &'a str,
-    description: Option<&'a str>,
-    dimension: &'a str,
-    unit_cost_amount: Option<&'a str>,
-    unit_cost_currency: Option<&'a str>,
-    owner: Option<&'a str>,
-    updated_at: NaiveDateTime,
-    version: i32,
-}
-
-impl<'a> ResourceForm<'a> {
-    fn new(meta: &Meta, input: &'a ResourceInput) -> Self {
-        ResourceForm {
-            name: &input.name,
-            description: input.description.as_deref(),
-            dimension: input.dimension.as_str(),
-            unit_cost_amount: input.unit_cost.as_ref().map(|m| m.amount.as_str()),
-            unit_cost_currency: input.unit_cost.as_ref().map(|m| m.currency.as_str()),
-            owner: input.owner.as_deref(),
-            updated_at: to_db_time(meta.updated_at),
-            version: meta.version,
-        }
+form! {
+    /// The writable columns of a resource.
+    ResourceForm<'a> for resources from ResourceInput as (meta, input) {
+        name: &'a str = &input.name,
+        description: Option<&'a str> = input.description.as_deref(),
+        dimension: &'a str = input.dimension.as_str(),
+        unit_cost_amount: Option<&'a str> = input.unit_cost.as_ref().map(|m| m.amount.as_str()),
+        unit_cost_currency: Option<&'a str> = input.unit_cost.as_ref().map(|m| m.currency.as_str()),
+        owner: Option<&'a str> = input.owner.as_deref(),
     }
 }
 
-impl TryFrom<ResourceRow> for Resource {
-    type Error = StoreError;
-
-    fn try_from(row: ResourceRow) -> Result<Self, StoreError> {
-        Ok(Resource {
-            id: parse_id(&row.id)?,
-            name: row.name,
-            description: row.description,
-            dimension: super::parse_text(&row.dimension, Dimension::parse)?,
-            unit_cost: money(row.unit_cost_amount, row.unit_cost_currency),
-            owner: row.owner,
-            created_at: from_db_time(row.created_at),
-            updated_at: from_db_time(row.updated_at),
-            version: row.version,
+fn assemble(_: &mut DbConnection, rows: Vec<ResourceRow>) -> Result<Vec<Resource>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            Ok(Resource {
+                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                fields: ResourceInput {
+                    name: row.name,
+                    description: row.description,
+                    dimension: parse_text(&row.dimension, Dimension::parse)?,
+                    unit_cost: money(row.unit_cost_amount, row.unit_cost_currency),
+                    owner: row.owner,
+                },
+            })
         })
-    }
+        .collect()
 }
 
 /// Money from its two columns; both are set or neither.
@@ -79,31 +64,10 @@ pub(crate) fn money(amount: Option<String>, currency: Option<String>) -> Option<
     }
 }
 
-impl Stored for Resource {
+impl Table for Resource {
     const TABLE: &'static str = "resources";
 
-    fn find(conn: &mut DbConnection, _: (), id: Uuid) -> Result<Option<Self>, StoreError> {
-        resources::table
-            .find(id.to_string())
-            .select(ResourceRow::as_select())
-            .first(conn)
-            .optional()?
-            .map(Resource::try_from)
-            .transpose()
-    }
-
-    fn list(
-        conn: &mut DbConnection,
-        _: (),
-        filter: &ResourceFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Self>, StoreError> {
-        let mut query = resources::table
-            .select(ResourceRow::as_select())
-            .filter(resources::id.gt(page.after_key()))
-            .order(resources::id)
-            .limit(page.fetch())
-            .into_boxed();
+    find_and_list!(resources, ResourceRow, assemble, |query, filter| {
         if let Some(name) = &filter.name {
             query = query.filter(resources::name.eq(name.clone()));
         }
@@ -113,28 +77,34 @@ impl Stored for Resource {
         if let Some(owner) = &filter.owner {
             query = query.filter(resources::owner.eq(owner.clone()));
         }
-        let rows = query.load(conn)?;
-        let items = rows
-            .into_iter()
-            .map(Resource::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, page, |r| r.id))
+    });
+
+    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
+        let used: i64 = components::table
+            .filter(components::resource_id.eq(id.to_string()))
+            .count()
+            .get_result(conn)?;
+        Ok(describe_uses(&[(used, "product component")]))
     }
 
+    fn remove(
+        conn: &mut DbConnection,
+        id: Uuid,
+        version: Option<i32>,
+    ) -> Result<Option<Removed>, StoreError> {
+        Ok(delete_row!(conn, resources, id, version).then(Removed::default))
+    }
+}
+
+impl Writable for Resource {
     fn insert(
         conn: &mut DbConnection,
         _: (),
         meta: &Meta,
         input: &ResourceInput,
-    ) -> Result<(), StoreError> {
-        diesel::insert_into(resources::table)
-            .values((
-                resources::id.eq(meta.id.to_string()),
-                resources::created_at.eq(to_db_time(meta.created_at)),
-                ResourceForm::new(meta, input),
-            ))
-            .execute(conn)?;
-        Ok(())
+    ) -> Result<Vec<RowChange>, StoreError> {
+        insert_row!(conn, resources, meta, ResourceForm::new(meta, input));
+        Ok(Vec::new())
     }
 
     fn update(
@@ -142,25 +112,14 @@ impl Stored for Resource {
         meta: &Meta,
         expected_version: i32,
         input: &ResourceInput,
-    ) -> Result<bool, StoreError> {
-        Ok(update_row!(
+    ) -> Result<Option<Vec<RowChange>>, StoreError> {
+        let updated = update_row!(
             conn,
             resources,
             meta.id,
             expected_version,
             ResourceForm::new(meta, input)
-        ))
-    }
-
-    fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
-        let used: i64 = components::table
-            .filter(components::resource_id.eq(id.to_string()))
-            .count()
-            .get_result(conn)?;
-        Ok(super::describe_uses(&[(used, "product component")]))
-    }
-
-    fn remove(conn: &mut DbConnection, id: Uuid, version: Option<i32>) -> Result<bool, StoreError> {
-        delete_row!(conn, resources, id, version)
+        );
+        Ok(updated.then(Vec::new))
     }
 }

@@ -252,3 +252,32 @@ fn a_cursor_continues_only_the_list_it_was_issued_for() {
     ))
     .problem(400);
 }
+
+#[test]
+fn a_second_overlay_for_the_same_group_and_offering_is_a_409_naming_the_fields() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let body =
+        json!({"consumer_group_id": id(&c.group), "offering_id": id(&c.offering), "priority": 1});
+    app.create("/overlays", body.clone());
+    let res = app.req("POST", "/api/v1/overlays").json(&body).send();
+    let problem = res.problem(409);
+    assert_eq!(
+        problem["errors"][0]["field"], "consumer_group_id",
+        "the unique key's first field is named: {problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("consumer_group_id and offering_id"),
+        "{problem}"
+    );
+    assert_eq!(
+        app.get("/api/v1/overlays").json()["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "nothing was written"
+    );
+}

@@ -119,13 +119,14 @@ impl TestApp {
             }
         })
         .expect("a valid test configuration");
-        let store = startup::open_store(&config).expect("open and migrate the test database");
+        let catalogue =
+            startup::open_catalogue(&config).expect("open and migrate the test database");
         let listener = startup::listen("127.0.0.1:0").expect("a free port");
         let addr = listener.local_addr().expect("the bound address");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = startup::server(startup::state(&config, store), &config, listener)
+                let server = startup::server(startup::state(&config, catalogue), &config, listener)
                     .expect("start the server");
                 tx.send(server.handle())
                     .expect("hand over the server handle");
