@@ -75,6 +75,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "request bodies read at once; one more gets 503",
     },
     Setting {
+        variable: "VITRINE_EVENT_RETENTION_DAYS",
+        default: "30",
+        meaning: "how long the change feed keeps an event",
+    },
+    Setting {
         variable: "VITRINE_WORKERS",
         default: "the number of cores",
         meaning: "HTTP worker threads",
@@ -117,6 +122,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// How many bodies are read at once.
     pub max_bodies_in_flight: usize,
+    /// How long the change feed keeps an event.
+    pub event_retention: Duration,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -210,6 +217,9 @@ impl Config {
             body_timeout: millis("VITRINE_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?,
             max_bodies_in_flight: number("VITRINE_MAX_BODIES_IN_FLIGHT", 64, 1, 100_000)? as usize,
             request_timeout: millis("VITRINE_REQUEST_TIMEOUT_MS", 10_000, 100, 600_000)?,
+            event_retention: Duration::from_secs(
+                number("VITRINE_EVENT_RETENTION_DAYS", 30, 1, 36_500)? * 86_400,
+            ),
             workers: match get("VITRINE_WORKERS") {
                 None => None,
                 Some(_) => Some(number("VITRINE_WORKERS", 1, 1, 256)? as usize),

@@ -67,6 +67,9 @@ pub enum ApiError {
         /// The methods the path allows, as for `Allow`.
         allow: String,
     },
+    /// 410: what was asked for is no longer kept.
+    #[error("{0}")]
+    Gone(String),
     /// 408: the body did not arrive in time.
     #[error("{0}")]
     RequestTimeout(String),
@@ -140,6 +143,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
+            ApiError::Gone(_) => ("gone", "Gone"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -214,6 +218,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

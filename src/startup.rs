@@ -397,6 +397,23 @@ pub fn listen(bind: &str) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
+/// Keeps the change feed to its retention: at start-up, then every hour.
+/// Every replica may do it; deleting what another deleted is harmless.
+fn prune_changes_hourly(catalogue: Catalogue, retention: Duration) {
+    std::thread::spawn(move || loop {
+        let cutoff = crate::catalogue::now()
+            - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
+        match catalogue.prune_changes(cutoff) {
+            Ok(pruned) if pruned > 0 => {
+                tracing::info!(events_pruned = pruned, "change feed kept to its retention");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the change feed could not be pruned"),
+        }
+        std::thread::sleep(Duration::from_secs(3600));
+    });
+}
+
 /// Serves the API until the process is stopped.
 pub async fn serve(config: Config) -> Result<(), StartError> {
     // The address first: a port in use is found before the database is touched.
@@ -411,6 +428,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
              or make a key with `vitrine keys create --role admin --name NAME`"
         );
     }
+    prune_changes_hourly(catalogue.clone(), config.event_retention);
     let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;

@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod api_keys;
 pub mod auth;
 pub mod body;
+pub mod changes;
 pub mod components;
 pub mod conditional;
 pub mod consumer_groups;
@@ -154,7 +155,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::get_api_key)
-        .service(api_keys::delete_api_key);
+        .service(api_keys::delete_api_key)
+        .service(changes::list_changes);
 }
 
 /// The parts of the spec that are not collected from the handlers.
@@ -180,6 +182,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "overlays", description = "Tailoring: what a consumer group sees of an offering instead of the base offering. Field by field, the overlay with the highest priority wins; on equal priorities, the consumer group with the smallest id."),
         (name = "views", description = "The catalogue as one customer, or one consumer group, sees it: computed, never stored, built from an allow-list of fields."),
         (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
+        (name = "changes", description = "The change feed: every committed change to the catalogue, in commit order, for the tools that follow it."),
         (name = "health", description = "Liveness and readiness, without a key."),
     )
 )]

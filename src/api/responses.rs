@@ -19,6 +19,7 @@ fn name(status: u16) -> &'static str {
         404 => "NotFound",
         408 => "RequestTimeout",
         409 => "Conflict",
+        410 => "Gone",
         412 => "PreconditionFailed",
         413 => "PayloadTooLarge",
         415 => "UnsupportedMediaType",
@@ -31,8 +32,8 @@ fn name(status: u16) -> &'static str {
 }
 
 /// Every error status the API answers with.
-pub const STATUSES: [u16; 13] = [
-    400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 428, 500, 503,
+pub const STATUSES: [u16; 14] = [
+    400, 401, 403, 404, 408, 409, 410, 412, 413, 415, 422, 428, 500, 503,
 ];
 
 /// The shared error responses, for `components/responses`.
@@ -51,6 +52,7 @@ fn describe(status: u16) -> &'static str {
         404 => "Nothing with this id exists (an id that is not a UUID names nothing either), or the caller may not see it.",
         408 => "The body did not arrive within `VITRINE_BODY_TIMEOUT_MS`; nothing was written, and the connection is closed.",
         409 => "The change conflicts with the catalogue, such as a delete of something still referenced, or a key another entity holds already (`errors` names its fields); nothing was changed.",
+        410 => "The events after this cursor are no longer kept; read the catalogue again.",
         412 => "`If-Match` does not name the entity's current version; nothing was changed.",
         413 => "The body is larger than the service accepts.",
         415 => "The body is not sent with a JSON content type.",
@@ -139,6 +141,10 @@ error_set!(
 error_set!(
     /// The errors of a delete.
     DeleteErrors = [400, 401, 403, 404, 409, 412, 500, 503]
+);
+error_set!(
+    /// The errors of a read of the change feed.
+    FeedErrors = [400, 401, 403, 410, 500, 503]
 );
 error_set!(
     /// The errors of liveness: only a malformed query.

@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod component;
 pub mod consumer_group;
 pub mod customer;
+pub mod event;
 pub mod merge_patch;
 pub mod offering;
 pub mod overlay;

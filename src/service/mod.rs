@@ -9,16 +9,18 @@
 //! transaction of its own for the one-call endpoints.
 
 pub mod api_keys;
+pub mod feed;
 pub mod ops;
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use crate::catalogue::event::{self, Event};
 use crate::catalogue::page::{Page, PageRequest};
 use crate::catalogue::patch::Precondition;
 use crate::catalogue::view::{self, ConsumerGroupView, CustomerView};
 use crate::catalogue::{Actor, CatalogueError, Change};
-use crate::store::{Backend, DbConnection, Store, StoreError, Table, Writable};
+use crate::store::{self, Backend, DbConnection, Store, StoreError, Table, Writable};
 
 /// Why an operation did not happen: a rule of the catalogue, the store, or
 /// a failure of the service itself.
@@ -87,10 +89,19 @@ impl UnitOfWork<'_> {
     }
 
     /// The last step inside the transaction, after the work and before
-    /// COMMIT: the one place where what records the changes (history rows,
-    /// the event outbox) is written, so that it commits or rolls back with
-    /// them. Returns the changes, to be logged once committed.
+    /// COMMIT: the one place where what records the changes (the change
+    /// feed's events; history rows later) is written, so that it commits or
+    /// rolls back with them. Returns the changes, to be logged once
+    /// committed.
     fn before_commit(self) -> Result<Vec<Change>, Error> {
+        let at = crate::catalogue::now();
+        let events: Vec<Event> = self
+            .changes
+            .iter()
+            .filter(|c| event::in_feed(c.entity))
+            .map(|c| Event::of(c, at))
+            .collect();
+        store::events::append(self.conn, &events)?;
         Ok(self.changes)
     }
 }

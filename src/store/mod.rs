@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod components;
 pub mod consumer_groups;
 pub mod customers;
+pub mod events;
 pub mod links;
 pub mod offerings;
 pub mod overlays;

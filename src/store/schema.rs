@@ -74,6 +74,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        kind -> Text,
+        version -> Integer,
+        actor -> Text,
+        actor_key_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     offering_consumer_groups (offering_id, consumer_group_id) {
         offering_id -> Text,
         consumer_group_id -> Text,
@@ -236,6 +250,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consumer_groups,
     customer_consumer_groups,
     customers,
+    events,
     offering_consumer_groups,
     offering_elements,
     offering_service_levels,
