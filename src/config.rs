@@ -80,6 +80,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "how long the change feed keeps an event",
     },
     Setting {
+        variable: "VITRINE_IDEMPOTENCY_TTL_HOURS",
+        default: "24",
+        meaning: "how long a POST's first answer is replayed for its Idempotency-Key",
+    },
+    Setting {
         variable: "VITRINE_WORKERS",
         default: "the number of cores",
         meaning: "HTTP worker threads",
@@ -124,6 +129,8 @@ pub struct Config {
     pub max_bodies_in_flight: usize,
     /// How long the change feed keeps an event.
     pub event_retention: Duration,
+    /// How long the first answer to a POST with an `Idempotency-Key` is kept.
+    pub idempotency_ttl: Duration,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -217,6 +224,9 @@ impl Config {
             body_timeout: millis("VITRINE_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?,
             max_bodies_in_flight: number("VITRINE_MAX_BODIES_IN_FLIGHT", 64, 1, 100_000)? as usize,
             request_timeout: millis("VITRINE_REQUEST_TIMEOUT_MS", 10_000, 100, 600_000)?,
+            idempotency_ttl: Duration::from_secs(
+                number("VITRINE_IDEMPOTENCY_TTL_HOURS", 24, 1, 8760)? * 3600,
+            ),
             event_retention: Duration::from_secs(
                 number("VITRINE_EVENT_RETENTION_DAYS", 30, 1, 36_500)? * 86_400,
             ),

@@ -368,6 +368,7 @@ pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
             config.body_timeout,
             config.max_bodies_in_flight,
         ),
+        config.idempotency_ttl,
         config.pool_size as usize,
         config.acquire_timeout,
     )
@@ -397,9 +398,10 @@ pub fn listen(bind: &str) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
-/// Keeps the change feed to its retention: at start-up, then every hour.
-/// Every replica may do it; deleting what another deleted is harmless.
-fn prune_changes_hourly(catalogue: Catalogue, retention: Duration) {
+/// Keeps the change feed to its retention and forgets expired idempotency
+/// keys: at start-up, then every hour. Every replica may do it; deleting
+/// what another deleted is harmless.
+fn prune_hourly(catalogue: Catalogue, retention: Duration) {
     std::thread::spawn(move || loop {
         let cutoff = crate::catalogue::now()
             - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
@@ -409,6 +411,9 @@ fn prune_changes_hourly(catalogue: Catalogue, retention: Duration) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the change feed could not be pruned"),
+        }
+        if let Err(e) = catalogue.prune_idempotency_keys() {
+            tracing::warn!(error = %e, "expired idempotency keys could not be deleted");
         }
         std::thread::sleep(Duration::from_secs(3600));
     });
@@ -428,7 +433,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
              or make a key with `vitrine keys create --role admin --name NAME`"
         );
     }
-    prune_changes_hourly(catalogue.clone(), config.event_retention);
+    prune_hourly(catalogue.clone(), config.event_retention);
     let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;

@@ -5,10 +5,12 @@ use uuid::Uuid;
 
 use super::auth::{Caller, Permission};
 use super::pagination::{list_query, list_type};
-use super::responses::{CreateErrors, DeleteErrors, GetErrors, ListErrors};
-use super::{body, AppState};
+use super::responses::{CreateKeyErrors, DeleteErrors, GetErrors, ListErrors};
+use super::{body, idempotency, AppState};
 use crate::catalogue::api_key::{ApiKey, ApiKeyFilter, ApiKeyInput, CreatedApiKey, Role};
 use crate::error::ApiError;
+use crate::service::api_keys;
+use crate::service::idempotency::StoredAnswer;
 
 list_query! {
     /// Filters of the key list.
@@ -79,7 +81,7 @@ pub async fn get_api_key(
     responses(
         (status = 201, description = "Created; `secret` is the key to send as `Authorization: Bearer`.", body = CreatedApiKey,
             headers(("Location" = String, description = "The new key's URL."), ("ETag" = String, description = "The key's version."))),
-        CreateErrors
+        CreateKeyErrors
     ),
     security(("api_key" = []))
 )]
@@ -91,18 +93,42 @@ pub async fn create_api_key(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageKeys)?;
-    let input: ApiKeyInput = body::json(&state.bodies, &req, payload).await?;
-    let created = state
-        .run(move |catalogue| catalogue.create_api_key(caller.actor(), input))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/api-keys/{}", created.key.meta.id),
-        ))
-        .insert_header(("ETag", super::conditional::etag(created.key.meta.version)))
-        .insert_header(("Cache-Control", "no-store"))
-        .json(created))
+    let (input, bytes): (ApiKeyInput, _) = body::json(&state.bodies, &req, payload).await?;
+    idempotency::create(
+        &state,
+        &req,
+        &bytes,
+        caller.actor(),
+        move |work| api_keys::create(work, input),
+        |created: CreatedApiKey| {
+            HttpResponse::Created()
+                .insert_header((
+                    "Location",
+                    format!("/api/v1/api-keys/{}", created.key.meta.id),
+                ))
+                .insert_header(("ETag", super::conditional::etag(created.key.meta.version)))
+                .insert_header(("Cache-Control", "no-store"))
+                .json(created)
+        },
+        // The secret is shown once and kept only hashed: a retry learns
+        // which key the first request made, not its secret.
+        |created: &CreatedApiKey| {
+            let id = created.key.meta.id;
+            let problem = ApiError::conflict(format!(
+                "The first request with this Idempotency-Key created the key {id}; its secret was \
+                 shown then and cannot be shown again. If it was lost, revoke that key and create \
+                 another."
+            ))
+            .problem();
+            StoredAnswer {
+                status: 409,
+                location: Some(format!("/api/v1/api-keys/{id}")),
+                etag: None,
+                body: serde_json::to_string(&problem).unwrap_or_default(),
+            }
+        },
+    )
+    .await
 }
 
 #[utoipa::path(

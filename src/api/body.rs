@@ -84,15 +84,16 @@ impl BodyReader {
     }
 }
 
-/// The body of a create: `application/json`, parsed into `T`.
+/// The body of a create: `application/json`, parsed into `T`; with the
+/// bytes it was parsed from.
 pub async fn json<T: DeserializeOwned>(
     reader: &BodyReader,
     req: &HttpRequest,
     payload: web::Payload,
-) -> Result<T, ApiError> {
+) -> Result<(T, Bytes), ApiError> {
     check_content_type(req, &["application/json"])?;
     let body = reader.read(req, payload).await?;
-    Ok(parse_input(document(&body)?)?)
+    Ok((parse_input(document(&body)?)?, body))
 }
 
 /// The body of a PATCH: a JSON Merge Patch (`application/merge-patch+json`,

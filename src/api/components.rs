@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::auth::{Caller, Permission};
-use super::crud::{created_response, entity_response};
+use super::crud::entity_response;
 use super::pagination::{list_query, list_type};
 use super::responses::{CreateChildErrors, DeleteErrors, GetErrors, ListErrors, UpdateErrors};
 use super::{body, conditional, AppState};
@@ -107,17 +107,16 @@ pub async fn create_component(
     product_id: web::Path<Uuid>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteCatalogue)?;
     let product_id = product_id.into_inner();
-    let input: ComponentInput = body::json(&state.bodies, &req, payload).await?;
-    let created = state
-        .run(move |catalogue| catalogue.create::<Component>(caller.actor(), product_id, input))
-        .await?;
-    let location = format!(
-        "/api/v1/products/{product_id}/components/{}",
-        created.meta.id
-    );
-    Ok(created_response(&created, location))
+    crate::api::crud::create::<Component>(
+        &state,
+        caller,
+        &req,
+        payload,
+        product_id,
+        format!("/api/v1/products/{product_id}/components"),
+    )
+    .await
 }
 
 #[utoipa::path(

@@ -3,10 +3,15 @@
 //! spec under its own operation id.
 
 use actix_web::http::header;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::auth::{Caller, Permission};
 use super::conditional::etag;
+use super::{body, idempotency, AppState};
 use crate::catalogue::Entity;
+use crate::error::ApiError;
+use crate::service::ops;
+use crate::service::Writable;
 
 /// 200 with the entity and its `ETag`.
 pub fn entity_response<E: Entity>(entity: &E) -> HttpResponse {
@@ -21,6 +26,40 @@ pub fn created_response<E: Entity>(entity: &E, location: String) -> HttpResponse
         .insert_header((header::ETAG, etag(entity.meta().version)))
         .insert_header((header::LOCATION, location))
         .json(entity)
+}
+
+/// Creates an entity of `collection` (its URL, such as `/api/v1/products`)
+/// from the request's body, once per `Idempotency-Key`.
+pub async fn create<E>(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    payload: web::Payload,
+    scope: E::Scope,
+    collection: String,
+) -> Result<HttpResponse, ApiError>
+where
+    E: Writable,
+{
+    caller.require(Permission::WriteCatalogue)?;
+    let (input, bytes): (E::Input, _) = body::json(&state.bodies, req, payload).await?;
+    let kept = collection.clone();
+    idempotency::create(
+        state,
+        req,
+        &bytes,
+        caller.actor(),
+        move |work| ops::create::<E>(work, scope, input),
+        move |created: E| {
+            let location = format!("{collection}/{}", created.meta().id);
+            created_response(&created, location)
+        },
+        move |created: &E| {
+            let location = format!("{kept}/{}", created.meta().id);
+            idempotency::created(location, etag(created.meta().version), created)
+        },
+    )
+    .await
 }
 
 /// Declares the handlers of one top-level collection. The calling module
@@ -107,13 +146,10 @@ macro_rules! crud_api {
             req: actix_web::HttpRequest,
             payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
-            caller.require(crate::api::auth::Permission::WriteCatalogue)?;
-            let input: $input = crate::api::body::json(&state.bodies, &req, payload).await?;
-            let created = state
-                .run(move |catalogue| catalogue.create::<$entity>(caller.actor(), (), input))
-                .await?;
-            let location = format!("/api/v1{}/{}", $collection, created.meta.id);
-            Ok(crate::api::crud::created_response(&created, location))
+            crate::api::crud::create::<$entity>(
+                &state, caller, &req, payload, (), format!("/api/v1{}", $collection),
+            )
+            .await
         }
 
         #[utoipa::path(

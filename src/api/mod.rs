@@ -12,6 +12,7 @@ pub mod consumer_groups;
 pub mod crud;
 pub mod customers;
 pub mod health;
+pub mod idempotency;
 pub mod offerings;
 pub mod overlays;
 pub mod pagination;
@@ -46,6 +47,9 @@ pub struct AppState {
     pub admin_key: Option<AdminKey>,
     /// How request bodies are read.
     pub bodies: BodyReader,
+    /// How long the first answer to a POST with an `Idempotency-Key` is
+    /// kept for replays.
+    pub idempotency_ttl: Duration,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -60,6 +64,7 @@ impl AppState {
         catalogue: Catalogue,
         admin_key: Option<AdminKey>,
         bodies: BodyReader,
+        idempotency_ttl: Duration,
         connections: usize,
         acquire_timeout: Duration,
     ) -> AppState {
@@ -67,6 +72,7 @@ impl AppState {
             catalogue,
             admin_key,
             bodies,
+            idempotency_ttl,
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }

@@ -131,6 +131,11 @@ error_set!(
     CreateErrors = [400, 401, 403, 408, 413, 415, 422, 500, 503]
 );
 error_set!(
+    /// The errors of a key's create: 409 when it replays a create whose
+    /// secret cannot be shown twice.
+    CreateKeyErrors = [400, 401, 403, 408, 409, 413, 415, 422, 500, 503]
+);
+error_set!(
     /// The errors of a create in a sub-collection, whose parent may be missing.
     CreateChildErrors = [400, 401, 403, 404, 408, 413, 415, 422, 500, 503]
 );

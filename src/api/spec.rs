@@ -16,6 +16,7 @@ pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
     flatten_entities(spec);
     add_patch_schemas(spec, immutable);
     add_links(spec);
+    add_idempotency_keys(spec);
     refuse_nul_in_texts(spec);
     declare_public_operations(spec);
 }
@@ -298,6 +299,35 @@ fn needs_patch(schema: &Value) -> bool {
             || schema["properties"]
                 .as_object()
                 .is_some_and(|p| p.values().any(|v| v.get("default").is_some())))
+}
+
+/// Says of every create (a POST answering 201) that it takes an
+/// `Idempotency-Key`, and that a replayed answer says so.
+fn add_idempotency_keys(spec: &mut Value) {
+    use super::idempotency::{HEADER, PATTERN, REPLAYED};
+    let creates = spec["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.get_mut("post"))
+        .filter(|op| op["responses"].get("201").is_some());
+    for op in creates {
+        let parameter = json!({
+            "name": HEADER,
+            "in": "header",
+            "required": false,
+            "description": "A key of the client's choosing for this request (a UUID, say). Sent again with the same request, it replays the first answer and creates nothing; with another request, it is a 422. Kept `VITRINE_IDEMPOTENCY_TTL_HOURS`, per API key.",
+            "schema": {"type": "string", "pattern": PATTERN}
+        });
+        match op.get_mut("parameters").and_then(Value::as_array_mut) {
+            Some(parameters) => parameters.push(parameter),
+            None => op["parameters"] = json!([parameter]),
+        }
+        op["responses"]["201"]["headers"][REPLAYED] = json!({
+            "description": "`true` when this is the first answer to this `Idempotency-Key`, given again.",
+            "schema": {"type": "string", "enum": ["true"]}
+        });
+    }
 }
 
 /// Says of every operation that names no security requirement that it

@@ -10,6 +10,7 @@
 
 pub mod api_keys;
 pub mod feed;
+pub mod idempotency;
 pub mod ops;
 
 use chrono::NaiveDate;
@@ -20,7 +21,8 @@ use crate::catalogue::page::{Page, PageRequest};
 use crate::catalogue::patch::Precondition;
 use crate::catalogue::view::{self, ConsumerGroupView, CustomerView};
 use crate::catalogue::{Actor, CatalogueError, Change};
-use crate::store::{self, Backend, DbConnection, Store, StoreError, Table, Writable};
+use crate::store::{self, Backend, DbConnection, Store, StoreError};
+pub use crate::store::{Table, Writable};
 
 /// Why an operation did not happen: a rule of the catalogue, the store, or
 /// a failure of the service itself.

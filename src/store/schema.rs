@@ -88,6 +88,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (owner, key) {
+        owner -> Text,
+        key -> Text,
+        request_digest -> Text,
+        status -> Integer,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     offering_consumer_groups (offering_id, consumer_group_id) {
         offering_id -> Text,
         consumer_group_id -> Text,
@@ -251,6 +265,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_consumer_groups,
     customers,
     events,
+    idempotency_keys,
     offering_consumer_groups,
     offering_elements,
     offering_service_levels,

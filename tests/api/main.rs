@@ -8,6 +8,7 @@ mod changes;
 mod crud;
 mod errors;
 mod helpers;
+mod idempotency;
 mod layers;
 mod lifecycle;
 mod migrations;

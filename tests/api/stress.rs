@@ -640,8 +640,14 @@ fn stalled_bodies_from_a_key_that_may_not_write_get_403_at_once_in_bounded_memor
         tally(&outcomes)
     );
     assert!(slowest < Duration::from_secs(5), "{slowest:?}");
-    assert!(peak < 128 * 1024, "peak RSS {} MiB", peak / 1024);
+    // The HTTP layer buffers up to some hundreds of KiB of each connection it
+    // holds; 250 held at once stay far below this, whatever they send.
+    assert!(peak < PEAK_RSS_MIB * 1024, "peak RSS {} MiB", peak / 1024);
 }
+
+/// The peak memory the server may reach with the stalled clients of these
+/// tests: 300 connections at once at the most.
+const PEAK_RSS_MIB: u64 = 192;
 
 #[test]
 fn stalled_bodies_from_a_writer_are_cut_in_bounded_time_and_memory() {
@@ -678,7 +684,7 @@ fn stalled_bodies_from_a_writer_are_cut_in_bounded_time_and_memory() {
     );
     assert!(counts.get(&408).is_some_and(|n| *n >= 32), "{counts:?}");
     assert!(slowest < Duration::from_secs(4), "{slowest:?}");
-    assert!(peak < 128 * 1024, "peak RSS {} MiB", peak / 1024);
+    assert!(peak < PEAK_RSS_MIB * 1024, "peak RSS {} MiB", peak / 1024);
     let (status, _) = try_send(
         &addr,
         "POST",
