@@ -319,6 +319,11 @@ impl From<CatalogueError> for ApiError {
                     .to_owned(),
             ),
             CatalogueError::Conflict(detail) => ApiError::conflict(detail),
+            CatalogueError::Taken(errors) => ApiError::Conflict {
+                detail: "Another entity holds what the change names already; nothing was written."
+                    .to_owned(),
+                errors,
+            },
             CatalogueError::Internal { what, cause } => {
                 ApiError::Internal(format!("internal failure: {what}: {cause}"))
             }

@@ -1,14 +1,17 @@
 //! `/api/v1/products/{product_id}/components`: what a product is made of.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::auth::{Caller, Permission};
 use super::crud::entity_response;
 use super::pagination::{list_query, list_type};
-use super::responses::{CreateChildErrors, DeleteErrors, GetErrors, ListErrors, UpdateErrors};
+use super::responses::{
+    CreateChildErrors, DeleteErrors, GetErrors, ListErrors, PutErrors, UpdateErrors,
+};
 use super::{body, conditional, AppState};
 use crate::catalogue::component::{Component, ComponentFilter, ComponentInput, Visibility};
+use crate::catalogue::reference::RefKey;
 use crate::error::ApiError;
 
 list_query! {
@@ -20,6 +23,8 @@ list_query! {
         visibility: Visibility,
         /// Exactly this role.
         role: String,
+        /// With this reference in another system, `system:id`.
+        external_ref: RefKey,
     }
 }
 
@@ -185,4 +190,73 @@ pub async fn delete_component(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Get a component by its reference in another system",
+    description = "Reads the component of the product that another system calls `system:external_id` (one of its `external_refs`).",
+    params(
+        ("product_id" = Uuid, Path, description = "The product's id."),
+        ("system" = String, Path, description = "The other system, such as `servicenow`.", pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"),
+        ("external_id" = String, Path, description = "The component's id in that system.")
+    ),
+    responses(
+        (status = 200, description = "The component.", body = Component,
+            headers(("ETag" = String, description = "The component's version, for `If-Match`."))),
+        GetErrors
+    ),
+    security(("api_key" = []))
+)]
+#[get("/products/{product_id}/components/by-ref/{system}/{external_id}")]
+pub async fn get_component_by_ref(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (product_id, system, external_id) = path.into_inner();
+    crate::api::crud::get_by_ref::<Component>(&state, caller, product_id, (system, external_id))
+        .await
+}
+
+#[utoipa::path(
+    tag = "products",
+    summary = "Create or replace a component by its reference in another system",
+    description = "Creates the component of the product that another system calls `system:external_id`, or replaces all its writable fields when it exists. The same body twice changes nothing the second time. `If-Match` is optional, and honoured when sent.",
+    params(
+        ("product_id" = Uuid, Path, description = "The product's id."),
+        ("system" = String, Path, description = "The other system, such as `servicenow`.", pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"),
+        ("external_id" = String, Path, description = "The component's id in that system."),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "When sent, the replacement happens only at this version.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
+    ),
+    request_body(content = ComponentInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replaced, or already so.", body = Component,
+            headers(("ETag" = String, description = "The component's version."))),
+        (status = 201, description = "Created.", body = Component, headers(
+            ("Location" = String, description = "The new component's URL."),
+            ("ETag" = String, description = "The component's version, for `If-Match`."))),
+        PutErrors
+    ),
+    security(("api_key" = []))
+)]
+#[put("/products/{product_id}/components/by-ref/{system}/{external_id}")]
+pub async fn put_component_by_ref(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(Uuid, String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (product_id, system, external_id) = path.into_inner();
+    crate::api::crud::put_by_ref::<Component>(
+        &state,
+        caller,
+        &req,
+        payload,
+        product_id,
+        (system, external_id),
+        format!("/api/v1/products/{product_id}/components"),
+    )
+    .await
 }

@@ -6,12 +6,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::{Caller, Permission};
-use super::conditional::etag;
+use super::conditional::{self, etag};
 use super::{body, idempotency, AppState};
+use crate::catalogue::reference::ExternalRef;
 use crate::catalogue::Entity;
 use crate::error::ApiError;
-use crate::service::ops;
-use crate::service::Writable;
+use crate::service::ops::{self, Upsert};
+use crate::service::{Table, Writable};
 
 /// 200 with the entity and its `ETag`.
 pub fn entity_response<E: Entity>(entity: &E) -> HttpResponse {
@@ -62,6 +63,64 @@ where
     .await
 }
 
+/// The reference a `by-ref/{system}/{external_id}` path names; a path that
+/// names none names nothing (404), as an id that is not a UUID does.
+pub fn path_reference(system: String, external_id: String) -> Result<ExternalRef, ApiError> {
+    ExternalRef::parse(&format!("{system}:{external_id}")).ok_or_else(|| {
+        ApiError::NotFound(
+            "Nothing is at this reference: a system is 1 to 64 lowercase letters, digits, `.`, `_` \
+             or `-`, and an id 1 to 255 characters."
+                .to_owned(),
+        )
+    })
+}
+
+/// Reads the entity of `scope` that another system calls `system:external_id`.
+pub async fn get_by_ref<E: Table>(
+    state: &AppState,
+    caller: Caller,
+    scope: E::Scope,
+    (system, external_id): (String, String),
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCatalogue)?;
+    let reference = path_reference(system, external_id)?;
+    let entity = state
+        .run(move |catalogue| catalogue.get_by_ref::<E>(scope, &reference))
+        .await?;
+    Ok(entity_response(&entity))
+}
+
+/// Creates or replaces, from the request's body, the entity of `scope`
+/// that another system calls `system:external_id`: 201 when it was
+/// created, 200 otherwise (with the same version when nothing changed).
+#[allow(clippy::too_many_arguments)]
+pub async fn put_by_ref<E: Writable>(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    payload: web::Payload,
+    scope: E::Scope,
+    (system, external_id): (String, String),
+    collection: String,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let reference = path_reference(system, external_id)?;
+    let precondition = conditional::optional_if_match(req);
+    let (input, _): (E::Input, _) = body::json(&state.bodies, req, payload).await?;
+    let (entity, outcome) = state
+        .run(move |catalogue| {
+            catalogue.put_by_ref::<E>(caller.actor(), scope, &reference, &precondition, input)
+        })
+        .await?;
+    Ok(match outcome {
+        Upsert::Created => {
+            let location = format!("{collection}/{}", entity.meta().id);
+            created_response(&entity, location)
+        }
+        Upsert::Updated | Upsert::Unchanged => entity_response(&entity),
+    })
+}
+
 /// Declares the handlers of one top-level collection. The calling module
 /// imports actix's route macros (`get`, `post`, `patch`, `delete`), which
 /// the spec reads the paths from.
@@ -69,12 +128,73 @@ macro_rules! crud_api {
     (
         entity: $entity:ident, input: $input:ident, query: $query:ident, list: $list:ident,
         tag: $tag:literal, collection: $collection:literal, item: $item:literal,
+        by_ref: $by_ref:literal,
         list: $list_fn:ident $list_summary:literal,
         get: $get_fn:ident $get_summary:literal,
         create: $create_fn:ident $create_summary:literal,
         update: $update_fn:ident $update_summary:literal,
-        delete: $delete_fn:ident $delete_summary:literal $(,)?
+        delete: $delete_fn:ident $delete_summary:literal,
+        get_by_ref: $get_ref_fn:ident $get_ref_summary:literal,
+        put_by_ref: $put_ref_fn:ident $put_ref_summary:literal $(,)?
     ) => {
+        #[utoipa::path(
+            tag = $tag,
+            summary = $get_ref_summary,
+            description = "Reads the entity that another system calls `system:external_id` (one of its `external_refs`).",
+            params(
+                ("system" = String, Path, description = "The other system, such as `servicenow`.", pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"),
+                ("external_id" = String, Path, description = "The entity's id in that system.")
+            ),
+            responses(
+                (status = 200, description = "The entity.", body = $entity,
+                    headers(("ETag" = String, description = "The entity's version, for `If-Match`."))),
+                crate::api::responses::GetErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[get($by_ref)]
+        pub async fn $get_ref_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            path: actix_web::web::Path<(String, String)>,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            crate::api::crud::get_by_ref::<$entity>(&state, caller, (), path.into_inner()).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = $put_ref_summary,
+            description = "Creates the entity that another system calls `system:external_id`, or replaces all its writable fields when it exists: a sync job needs no mapping of ids of its own. The body is a whole create body; the path's reference is one of the entity's `external_refs` whether or not the body lists it. The same body twice changes nothing the second time (same version, 200). `If-Match` is optional, and honoured when sent.",
+            params(
+                ("system" = String, Path, description = "The other system, such as `servicenow`.", pattern = "^[a-z0-9][a-z0-9._-]{0,63}$"),
+                ("external_id" = String, Path, description = "The entity's id in that system."),
+                ("If-Match" = Option<String>, Header, nullable = false, description = "When sent, the replacement happens only at this version.", pattern = r#"^(\*|(W/)?"[0-9]+"([ \t]*,[ \t]*(W/)?"[0-9]+")*)$"#)
+            ),
+            request_body(content = $input, content_type = "application/json"),
+            responses(
+                (status = 200, description = "Replaced, or already so.", body = $entity,
+                    headers(("ETag" = String, description = "The entity's version."))),
+                (status = 201, description = "Created.", body = $entity, headers(
+                    ("Location" = String, description = "The new entity's URL."),
+                    ("ETag" = String, description = "The entity's version, for `If-Match`."))),
+                crate::api::responses::PutErrors
+            ),
+            security(("api_key" = []))
+        )]
+        #[put($by_ref)]
+        pub async fn $put_ref_fn(
+            state: actix_web::web::Data<crate::api::AppState>,
+            caller: crate::api::auth::Caller,
+            req: actix_web::HttpRequest,
+            path: actix_web::web::Path<(String, String)>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            crate::api::crud::put_by_ref::<$entity>(
+                &state, caller, &req, payload, (), path.into_inner(), format!("/api/v1{}", $collection),
+            )
+            .await
+        }
+
         #[utoipa::path(
             tag = $tag,
             summary = $list_summary,

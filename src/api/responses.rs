@@ -144,6 +144,10 @@ error_set!(
     UpdateErrors = [400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 428, 500, 503]
 );
 error_set!(
+    /// The errors of a write by reference.
+    PutErrors = [400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 500, 503]
+);
+error_set!(
     /// The errors of a delete.
     DeleteErrors = [400, 401, 403, 404, 409, 412, 500, 503]
 );

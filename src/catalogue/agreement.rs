@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::Errors;
-use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where an agreement is: `proposed`, `active`, `ended`; it moves
@@ -70,6 +71,10 @@ pub struct AgreementInput {
     /// The last day in force (`YYYY-MM-DD`), not before `starts_on`; open when null.
     #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub ends_on: Option<NaiveDate>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 fn active() -> AgreementStatus {
@@ -85,6 +90,8 @@ pub struct AgreementFilter {
     pub offering_id: Option<Uuid>,
     /// With this status.
     pub status: Option<AgreementStatus>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Agreement {
@@ -95,6 +102,7 @@ impl Entity for Agreement {
     const IMMUTABLE: &'static [&'static str] = &["customer_id", "offering_id"];
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &AgreementInput, errors: &mut Errors) {
         errors.date_range("starts_on", input.starts_on, "ends_on", input.ends_on);

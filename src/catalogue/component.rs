@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_and_fields, text_enum, Entity, Meta};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, Meta};
 
 text_enum! {
     /// Who may see a component.
@@ -70,6 +71,10 @@ pub struct ComponentInput {
     /// What customers read about it; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub customer_description: Option<String>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 fn one() -> i32 {
@@ -85,6 +90,8 @@ pub struct ComponentFilter {
     pub visibility: Option<Visibility>,
     /// Exactly this role.
     pub role: Option<String>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Component {
@@ -94,6 +101,7 @@ impl Entity for Component {
     type Filter = ComponentFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &ComponentInput, errors: &mut Errors) {
         if !(1..=QUANTITY_MAX).contains(&input.quantity) {

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_and_fields, Entity, Meta};
+use super::{external_refs_field, meta_and_fields, Entity, Meta};
 
 /// A consumer group.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -33,6 +34,10 @@ pub struct ConsumerGroupInput {
     /// Who belongs to it; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 /// Filters of the consumer group list.
@@ -40,6 +45,8 @@ pub struct ConsumerGroupInput {
 pub struct ConsumerGroupFilter {
     /// Exactly this name.
     pub name: Option<String>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for ConsumerGroup {
@@ -49,6 +56,7 @@ impl Entity for ConsumerGroup {
     type Filter = ConsumerGroupFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &ConsumerGroupInput, errors: &mut Errors) {
         errors.name("name", &input.name);

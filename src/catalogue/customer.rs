@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_and_fields, Entity, Meta};
+use super::{external_refs_field, meta_and_fields, Entity, Meta};
 
 /// A customer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -40,6 +41,10 @@ pub struct CustomerInput {
     #[serde(default)]
     #[schema(max_items = 200)]
     pub consumer_group_ids: Vec<Uuid>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 /// Filters of the customer list.
@@ -49,6 +54,8 @@ pub struct CustomerFilter {
     pub name: Option<String>,
     /// Members of this consumer group.
     pub consumer_group_id: Option<Uuid>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Customer {
@@ -58,6 +65,7 @@ impl Entity for Customer {
     type Filter = CustomerFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &CustomerInput, errors: &mut Errors) {
         errors.name("name", &input.name);

@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod page;
 pub mod patch;
 pub mod product;
+pub mod reference;
 pub mod resource;
 pub mod service;
 pub mod validate;
@@ -47,6 +48,10 @@ pub enum CatalogueError {
     /// of something still referenced.
     #[error("{0}")]
     Conflict(String),
+    /// Fields of the input name what another entity holds already, such as
+    /// an external reference.
+    #[error("taken")]
+    Taken(Vec<FieldError>),
     /// A failure of the service itself that is not the database's, such as
     /// no randomness or a value that does not serialise.
     #[error("{what}: {cause}")]
@@ -242,7 +247,22 @@ pub trait Entity: Serialize + Sized + Send + 'static {
     fn validate(input: &Self::Input, errors: &mut Errors);
     /// Checks that a change from `current` to `next` is an allowed transition.
     fn check_transition(_current: &Self, _next: &Self::Input, _errors: &mut Errors) {}
+    /// What other systems call an entity with this input.
+    fn external_refs(_input: &Self::Input) -> &[reference::ExternalRef] {
+        &[]
+    }
 }
+
+/// Implements [`Entity::external_refs`] for an input with the member
+/// `external_refs`.
+macro_rules! external_refs_field {
+    () => {
+        fn external_refs(input: &Self::Input) -> &[crate::catalogue::reference::ExternalRef] {
+            &input.external_refs
+        }
+    };
+}
+pub(crate) use external_refs_field;
 
 /// Implements [`Entity::meta`] and [`Entity::fields`] for a struct with the
 /// members `meta` and `fields`.

@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta, Money};
+use super::{
+    external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta, Money,
+};
 
 text_enum! {
     /// Where an offering is in its life: `draft`, `active` (offered),
@@ -163,6 +166,10 @@ pub struct OfferingInput {
     /// The last day it is valid (`YYYY-MM-DD`), not before `valid_from`; open when null.
     #[serde(default, deserialize_with = "super::validate::optional_day")]
     pub valid_to: Option<NaiveDate>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 fn draft() -> OfferingStatus {
@@ -180,6 +187,8 @@ pub struct OfferingFilter {
     pub service_id: Option<Uuid>,
     /// Designed for this consumer group.
     pub consumer_group_id: Option<Uuid>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Offering {
@@ -189,6 +198,7 @@ impl Entity for Offering {
     type Filter = OfferingFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &OfferingInput, errors: &mut Errors) {
         errors.name("name", &input.name);

@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::offering::{check_service_levels, ServiceLevel};
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, TEXT_MAX};
-use super::{meta_and_fields, Entity, Meta, Money};
+use super::{external_refs_field, meta_and_fields, Entity, Meta, Money};
 
 /// The largest priority, either way.
 pub const PRIORITY_MAX: i32 = 1_000_000;
@@ -70,6 +71,10 @@ pub struct OverlayInput {
     #[serde(default)]
     #[schema(minimum = -1000000, maximum = 1000000, default = 0)]
     pub priority: i32,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 /// Filters of the overlay list.
@@ -79,6 +84,8 @@ pub struct OverlayFilter {
     pub consumer_group_id: Option<Uuid>,
     /// On this offering.
     pub offering_id: Option<Uuid>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Overlay {
@@ -89,6 +96,7 @@ impl Entity for Overlay {
     const IMMUTABLE: &'static [&'static str] = &["consumer_group_id", "offering_id"];
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &OverlayInput, errors: &mut Errors) {
         if let Some(name) = &input.name {

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where a product is in its life: `draft`, then `active`, then
@@ -62,6 +63,10 @@ pub struct ProductInput {
     /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 fn draft() -> LifecycleStatus {
@@ -77,6 +82,8 @@ pub struct ProductFilter {
     pub lifecycle_status: Option<LifecycleStatus>,
     /// Exactly this owner.
     pub owner: Option<String>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Product {
@@ -86,6 +93,7 @@ impl Entity for Product {
     type Filter = ProductFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &ProductInput, errors: &mut Errors) {
         errors.name("name", &input.name);

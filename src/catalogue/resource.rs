@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_and_fields, text_enum, Entity, Meta, Money};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, Meta, Money};
 
 text_enum! {
     /// The four dimensions of service management.
@@ -60,6 +61,10 @@ pub struct ResourceInput {
     /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 /// Filters of the resource list.
@@ -71,6 +76,8 @@ pub struct ResourceFilter {
     pub dimension: Option<Dimension>,
     /// Exactly this owner.
     pub owner: Option<String>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 impl Entity for Resource {
@@ -80,6 +87,7 @@ impl Entity for Resource {
     type Filter = ResourceFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &ResourceInput, errors: &mut Errors) {
         errors.name("name", &input.name);

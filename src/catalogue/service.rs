@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::reference::{ExternalRef, RefKey};
 use super::validate::{is_decimal, Errors, SHORT_MAX, TEXT_MAX};
-use super::{meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where a service is in the portfolio: `pipeline` (being designed),
@@ -121,6 +122,10 @@ pub struct ServiceInput {
     /// Who is accountable for it; at most 200 characters.
     #[schema(max_length = 200)]
     pub owner: Option<String>,
+    /// What other systems call it: at most one reference per system.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub external_refs: Vec<ExternalRef>,
 }
 
 /// Filters of the service list.
@@ -134,6 +139,8 @@ pub struct ServiceFilter {
     pub owner: Option<String>,
     /// Built on this product.
     pub product_id: Option<Uuid>,
+    /// With this reference in another system.
+    pub external_ref: Option<RefKey>,
 }
 
 /// The longest outcome.
@@ -146,6 +153,7 @@ impl Entity for Service {
     type Filter = ServiceFilter;
 
     meta_and_fields!();
+    external_refs_field!();
 
     fn validate(input: &ServiceInput, errors: &mut Errors) {
         errors.name("name", &input.name);

@@ -232,6 +232,29 @@ impl Catalogue {
         })
     }
 
+    /// Reads the entity another system calls `reference`.
+    pub fn get_by_ref<E: Table>(
+        &self,
+        scope: E::Scope,
+        reference: &crate::catalogue::reference::ExternalRef,
+    ) -> Result<E, Error> {
+        self.read(|tx| ops::get_by_ref::<E>(tx, scope, reference))
+    }
+
+    /// Creates or replaces the entity another system calls `reference`.
+    pub fn put_by_ref<E: Writable>(
+        &self,
+        actor: Actor,
+        scope: E::Scope,
+        reference: &crate::catalogue::reference::ExternalRef,
+        precondition: &Precondition,
+        input: E::Input,
+    ) -> Result<(E, ops::Upsert), Error> {
+        self.write(actor, |work| {
+            ops::put_by_ref::<E>(work, scope, reference, precondition, input)
+        })
+    }
+
     /// The view of a customer on a day; none when no customer has the id.
     pub fn customer_view(&self, id: Uuid, on: NaiveDate) -> Result<Option<CustomerView>, Error> {
         self.read(|tx| customer_view(tx, id, on))

@@ -8,8 +8,11 @@ use uuid::Uuid;
 use super::{Error, Tx, UnitOfWork};
 use crate::catalogue::page::{Page, PageRequest};
 use crate::catalogue::patch::{self, Precondition};
-use crate::catalogue::{CatalogueError, Change, Entity, Errors, Meta, Operation, RowChange};
-use crate::store::{lock_row, Removed, Table, Writable};
+use crate::catalogue::reference::{self, ExternalRef};
+use crate::catalogue::{
+    CatalogueError, Change, Entity, Errors, FieldError, Meta, Operation, RowChange,
+};
+use crate::store::{external_refs, lock_row, Removed, Table, Writable};
 
 /// Reads one entity.
 pub fn get<E: Table>(tx: &mut impl Tx, scope: E::Scope, id: Uuid) -> Result<E, Error> {
@@ -35,11 +38,19 @@ pub fn create<E: Writable>(
 ) -> Result<E, Error> {
     let mut errors = Errors::default();
     E::validate(&input, &mut errors);
+    reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;
     require_scope::<E>(work, scope)?;
     check_references::<E>(work, &input)?;
     let meta = Meta::new_entity();
-    let rows = E::insert(work.conn(), scope, &meta, &input)?;
+    check_external_refs::<E>(work, meta.id, &input)?;
+    let mut rows = E::insert(work.conn(), scope, &meta, &input)?;
+    rows.extend(external_refs::replace(
+        work.conn(),
+        E::KIND,
+        meta.id,
+        E::external_refs(&input),
+    )?);
     let created = get::<E>(work, scope, meta.id)?;
     record::<E>(work, &meta, Operation::Created, rows);
     Ok(created)
@@ -59,13 +70,23 @@ pub fn patch<E: Writable>(
     let meta = *current.meta();
     precondition.check(meta.version)?;
     let input = patch::patched(&current, patch)?;
+    let mut errors = Errors::default();
+    reference::check(E::external_refs(&input), &mut errors);
+    errors.into_result()?;
     check_references::<E>(work, &input)?;
+    check_external_refs::<E>(work, id, &input)?;
     let next = meta.next();
     // The row is locked, so another writer cannot have changed it since it
     // was read; the version is checked all the same.
-    let Some(rows) = E::update(work.conn(), &next, meta.version, &input)? else {
+    let Some(mut rows) = E::update(work.conn(), &next, meta.version, &input)? else {
         return Err(CatalogueError::PreconditionFailed.into());
     };
+    rows.extend(external_refs::replace(
+        work.conn(),
+        E::KIND,
+        id,
+        E::external_refs(&input),
+    )?);
     let updated = get::<E>(work, scope, id)?;
     record::<E>(work, &next, Operation::Updated, rows);
     Ok(updated)
@@ -93,22 +114,25 @@ pub fn delete<E: Table>(
     // The version read above, when If-Match asked for one: a change
     // committed meanwhile makes the delete fail rather than undo it.
     let pinned = precondition.pinned(meta.version);
-    let Some(Removed { rows, owned }) = E::remove(work.conn(), id, pinned)? else {
+    let references = external_refs::remove_all(work.conn(), E::KIND, id)?;
+    let Some(Removed { mut rows, owned }) = E::remove(work.conn(), id, pinned)? else {
         return Err(match pinned {
             Some(_) => CatalogueError::PreconditionFailed,
             None => not_found_error::<E>(),
         }
         .into());
     };
+    rows.extend(references);
     let actor = work.actor();
     for (entity, id, version) in owned {
+        let rows = external_refs::remove_all(work.conn(), entity, id)?;
         work.record(Change {
             entity,
             id,
             operation: Operation::Deleted,
             version,
             actor,
-            rows: Vec::new(),
+            rows,
         });
     }
     record::<E>(work, &meta, Operation::Deleted, rows);
@@ -128,6 +152,33 @@ fn check_references<E: Writable>(tx: &mut impl Tx, input: &E::Input) -> Result<(
     let mut errors = Errors::default();
     E::missing_references(tx.conn(), input, &mut errors)?;
     Ok(errors.into_result()?)
+}
+
+/// Refuses external references that another entity of the type holds.
+fn check_external_refs<E: Entity>(
+    tx: &mut impl Tx,
+    id: Uuid,
+    input: &E::Input,
+) -> Result<(), Error> {
+    let mut taken = Vec::new();
+    for (i, reference) in E::external_refs(input).iter().enumerate() {
+        if let Some(holder) = external_refs::find(tx.conn(), E::KIND, reference)? {
+            if holder != id {
+                taken.push(FieldError::new(
+                    format!("external_refs[{i}]"),
+                    format!(
+                        "{reference} is the reference of the {} {holder}",
+                        E::KIND.replace('_', " ")
+                    ),
+                ));
+            }
+        }
+    }
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(CatalogueError::Taken(taken).into())
+    }
 }
 
 fn record<E: Entity>(
@@ -153,4 +204,136 @@ fn not_found_error<E: Entity>() -> CatalogueError {
 
 fn not_found<E: Entity>() -> Error {
     not_found_error::<E>().into()
+}
+
+/// What a write by reference did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// No entity had the reference: one was created.
+    Created,
+    /// The entity with the reference was changed.
+    Updated,
+    /// The entity with the reference already had these fields.
+    Unchanged,
+}
+
+/// The entity of `scope` that another system calls `reference`.
+pub fn get_by_ref<E: Table>(
+    tx: &mut impl Tx,
+    scope: E::Scope,
+    reference: &ExternalRef,
+) -> Result<E, Error> {
+    match external_refs::find(tx.conn(), E::KIND, reference)? {
+        Some(id) => get::<E>(tx, scope, id),
+        None => Err(not_found::<E>()),
+    }
+}
+
+/// Creates or replaces, with `input`, the entity that another system calls
+/// `reference`: a sync job needs no mapping of ids of its own. The same
+/// input twice changes nothing the second time. The reference is one of the
+/// entity's, whether or not the input lists it.
+pub fn put_by_ref<E: Writable>(
+    work: &mut UnitOfWork,
+    scope: E::Scope,
+    reference: &ExternalRef,
+    precondition: &Precondition,
+    input: E::Input,
+) -> Result<(E, Upsert), Error> {
+    let input = with_reference::<E>(input, reference)?;
+    let Some(id) = external_refs::find(work.conn(), E::KIND, reference)? else {
+        // If-Match names a version of an entity, and there is none.
+        if *precondition != Precondition::None {
+            return Err(CatalogueError::PreconditionFailed.into());
+        }
+        let created = create::<E>(work, scope, input)?;
+        return Ok((created, Upsert::Created));
+    };
+    lock_row(work.conn(), E::TABLE, id)?;
+    let current = get::<E>(work, scope, id).map_err(|_| {
+        Error::from(CatalogueError::Taken(vec![FieldError::new(
+            "",
+            format!(
+                "{reference} is the reference of a {} elsewhere in the catalogue",
+                E::KIND.replace('_', " ")
+            ),
+        )]))
+    })?;
+    let meta = *current.meta();
+    precondition.check(meta.version)?;
+    let document = |fields: &E::Input| {
+        serde_json::to_value(fields)
+            .map(reference::normalized)
+            .map_err(|e| CatalogueError::Internal {
+                what: "the fields of an entity did not serialise",
+                cause: e.to_string(),
+            })
+    };
+    let (before, after) = (document(current.fields())?, document(&input)?);
+    if before == after {
+        return Ok((current, Upsert::Unchanged));
+    }
+    let mut errors = Errors::default();
+    E::validate(&input, &mut errors);
+    reference::check(E::external_refs(&input), &mut errors);
+    E::check_transition(&current, &input, &mut errors);
+    for field in E::IMMUTABLE {
+        if before.get(field) != after.get(field) {
+            errors.add(
+                *field,
+                format!("cannot change: create a new {} instead", E::KIND),
+            );
+        }
+    }
+    errors.into_result()?;
+    check_references::<E>(work, &input)?;
+    check_external_refs::<E>(work, id, &input)?;
+    let next = meta.next();
+    let Some(mut rows) = E::update(work.conn(), &next, meta.version, &input)? else {
+        return Err(CatalogueError::PreconditionFailed.into());
+    };
+    rows.extend(external_refs::replace(
+        work.conn(),
+        E::KIND,
+        id,
+        E::external_refs(&input),
+    )?);
+    let updated = get::<E>(work, scope, id)?;
+    record::<E>(work, &next, Operation::Updated, rows);
+    Ok((updated, Upsert::Updated))
+}
+
+/// `input`, with `reference` among its references: refused when it names
+/// another id in the same system.
+fn with_reference<E: Entity>(input: E::Input, reference: &ExternalRef) -> Result<E::Input, Error> {
+    let listed = E::external_refs(&input);
+    if listed.contains(reference) {
+        return Ok(input);
+    }
+    if let Some(i) = listed.iter().position(|r| r.system == reference.system) {
+        return Err(CatalogueError::invalid(
+            format!("external_refs[{i}]"),
+            format!("names {}, while the path names {reference}", listed[i]),
+        )
+        .into());
+    }
+    let mut document = serde_json::to_value(&input).map_err(|e| CatalogueError::Internal {
+        what: "an input did not serialise",
+        cause: e.to_string(),
+    })?;
+    let reference = serde_json::to_value(reference).map_err(|e| CatalogueError::Internal {
+        what: "a reference did not serialise",
+        cause: e.to_string(),
+    })?;
+    match document.get_mut("external_refs") {
+        Some(serde_json::Value::Array(refs)) => refs.push(reference),
+        _ => {
+            return Err(CatalogueError::invalid(
+                "",
+                format!("a {} has no external references", E::KIND.replace('_', " ")),
+            )
+            .into())
+        }
+    }
+    Ok(crate::catalogue::validate::parse_input(document)?)
 }

@@ -7,11 +7,11 @@ use uuid::Uuid;
 use super::links::{check_one, delete_row, find_and_list, update_row};
 use super::schema::agreements;
 use super::{
-    form, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed, StoreError, Table,
-    Writable,
+    external_refs, form, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::agreement::{Agreement, AgreementInput, AgreementStatus};
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = agreements)]
@@ -36,12 +36,22 @@ form! {
     }
 }
 
-fn assemble(_: &mut DbConnection, rows: Vec<AgreementRow>) -> Result<Vec<Agreement>, StoreError> {
+fn assemble(
+    conn: &mut DbConnection,
+    rows: Vec<AgreementRow>,
+) -> Result<Vec<Agreement>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Agreement::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Agreement {
-                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                meta,
                 fields: AgreementInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     customer_id: parse_id(&row.customer_id)?,
                     offering_id: parse_id(&row.offering_id)?,
                     status: parse_text(&row.status, AgreementStatus::parse)?,

@@ -43,7 +43,7 @@ fn assemble(_: &mut DbConnection, rows: Vec<ApiKeyRow>) -> Result<Vec<ApiKey>, S
 impl Table for ApiKey {
     const TABLE: &'static str = "api_keys";
 
-    find_and_list!(api_keys, ApiKeyRow, assemble, |query, filter| {
+    find_and_list!(without refs api_keys, ApiKeyRow, assemble, |query, filter| {
         if let Some(role) = filter.role {
             query = query.filter(api_keys::role.eq(role.as_str()));
         }

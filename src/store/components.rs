@@ -7,12 +7,12 @@ use uuid::Uuid;
 use super::links::{check_one, delete_row, exists, update_row};
 use super::schema::components;
 use super::{
-    after_key, form, keys, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed,
-    StoreError, Table, Writable,
+    after_key, external_refs, form, keys, meta_of, parse_id, parse_text, to_db_time, DbConnection,
+    Removed, StoreError, Table, Writable,
 };
 use crate::catalogue::component::{Component, ComponentInput, Visibility};
 use crate::catalogue::page::{Page, PageRequest};
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = components)]
@@ -42,13 +42,23 @@ form! {
     }
 }
 
-fn assemble(rows: Vec<ComponentRow>) -> Result<Vec<Component>, StoreError> {
+fn assemble(
+    conn: &mut DbConnection,
+    rows: Vec<ComponentRow>,
+) -> Result<Vec<Component>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Component::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Component {
-                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                meta,
                 product_id: parse_id(&row.product_id)?,
                 fields: ComponentInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     resource_id: parse_id(&row.resource_id)?,
                     quantity: row.quantity,
                     role: row.role,
@@ -71,7 +81,7 @@ pub fn of_products(
         .select(ComponentRow::as_select())
         .order((components::product_id, components::id))
         .load(conn)?;
-    assemble(rows)
+    assemble(conn, rows)
 }
 
 impl Table for Component {
@@ -94,7 +104,7 @@ impl Table for Component {
             .filter(components::product_id.eq(product_id.to_string()))
             .select(ComponentRow::as_select())
             .load(conn)?;
-        Ok(assemble(rows)?.pop())
+        Ok(assemble(conn, rows)?.pop())
     }
 
     fn list(
@@ -119,9 +129,13 @@ impl Table for Component {
         if let Some(role) = &filter.role {
             query = query.filter(components::role.eq(role.clone()));
         }
-        Ok(Page::from_rows(assemble(query.load(conn)?)?, page, |c| {
-            c.meta.id
-        }))
+        if let Some(reference) = &filter.external_ref {
+            query = query.filter(
+                components::id.eq_any(external_refs::owners!(Component::KIND, &reference.0)),
+            );
+        }
+        let rows = query.load(conn)?;
+        Ok(Page::from_rows(assemble(conn, rows)?, page, |c| c.meta.id))
     }
 
     fn remove(

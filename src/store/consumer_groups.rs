@@ -8,9 +8,12 @@ use super::links::{
     customer_groups, delete_row, find_and_list, insert_row, offering_groups, update_row,
 };
 use super::schema::consumer_groups;
-use super::{describe_uses, form, meta_of, DbConnection, Removed, StoreError, Table, Writable};
+use super::{
+    describe_uses, external_refs, form, meta_of, parse_id, DbConnection, Removed, StoreError,
+    Table, Writable,
+};
 use crate::catalogue::consumer_group::{ConsumerGroup, ConsumerGroupInput};
-use crate::catalogue::{Meta, RowChange};
+use crate::catalogue::{Entity, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = consumer_groups)]
@@ -32,14 +35,21 @@ form! {
 }
 
 fn assemble(
-    _: &mut DbConnection,
+    conn: &mut DbConnection,
     rows: Vec<ConsumerGroupRow>,
 ) -> Result<Vec<ConsumerGroup>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, ConsumerGroup::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(ConsumerGroup {
-                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                meta,
                 fields: ConsumerGroupInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                 },

@@ -10,10 +10,11 @@ use super::links::{
 };
 use super::schema::{agreements, api_keys, customer_consumer_groups, customers};
 use super::{
-    describe_uses, form, meta_of, parse_id, DbConnection, Removed, StoreError, Table, Writable,
+    describe_uses, external_refs, form, meta_of, parse_id, DbConnection, Removed, StoreError,
+    Table, Writable,
 };
 use crate::catalogue::customer::{Customer, CustomerInput};
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = customers)]
@@ -39,12 +40,14 @@ fn assemble(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Result<Vec<Custo
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Customer::KIND, &ids)?;
     let mut groups = customer_groups::load(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Customer {
                 fields: CustomerInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                     consumer_group_ids: groups.remove(&meta.id).unwrap_or_default(),

@@ -123,6 +123,22 @@ pub(crate) use insert_row;
 /// narrows the boxed list query `$query` by the filter `$filter`.
 macro_rules! find_and_list {
     ($table:ident, $row:ty, $assemble:path, |$query:ident, $filter:ident| $filters:block) => {
+        crate::store::links::find_and_list!(@inner $table, $row, $assemble, |$query, $filter| {
+            $filters
+            if let Some(reference) = &$filter.external_ref {
+                $query = $query.filter(
+                    $table::id.eq_any(crate::store::external_refs::owners!(
+                        <Self as crate::catalogue::Entity>::KIND,
+                        &reference.0
+                    )),
+                );
+            }
+        });
+    };
+    (without refs $table:ident, $row:ty, $assemble:path, |$query:ident, $filter:ident| $filters:block) => {
+        crate::store::links::find_and_list!(@inner $table, $row, $assemble, |$query, $filter| $filters);
+    };
+    (@inner $table:ident, $row:ty, $assemble:path, |$query:ident, $filter:ident| $filters:block) => {
         fn find(
             conn: &mut crate::store::DbConnection,
             _: (),

@@ -12,6 +12,7 @@ pub mod components;
 pub mod consumer_groups;
 pub mod customers;
 pub mod events;
+pub mod external_refs;
 pub mod idempotency;
 pub mod links;
 pub mod offerings;

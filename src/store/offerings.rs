@@ -14,13 +14,13 @@ use super::schema::{
     agreements, offering_consumer_groups, offering_services as offering_services_table, offerings,
 };
 use super::{
-    describe_uses, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed, StoreError,
-    Table, Writable,
+    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::offering::{
     Element, ElementKind, Offering, OfferingInput, OfferingStatus, ServiceLevel,
 };
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = offerings)]
@@ -78,6 +78,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Offering::KIND, &ids)?;
     let mut services = offering_services::load(conn, &ids)?;
     let mut groups = offering_groups::load(conn, &ids)?;
     let mut elements = elements::load(conn, &ids)?;
@@ -87,6 +88,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Offering {
                 fields: OfferingInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                     service_ids: services.remove(&meta.id).unwrap_or_default(),

@@ -8,11 +8,12 @@ use super::links::{check_one, delete_row, find_and_list, ordered_children, updat
 use super::resources::money;
 use super::schema::overlays;
 use super::{
-    form, keys, meta_of, parse_id, to_db_time, DbConnection, Removed, StoreError, Table, Writable,
+    external_refs, form, keys, meta_of, parse_id, to_db_time, DbConnection, Removed, StoreError,
+    Table, Writable,
 };
 use crate::catalogue::offering::ServiceLevel;
 use crate::catalogue::overlay::{Overlay, OverlayInput};
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = overlays)]
@@ -57,6 +58,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overla
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Overlay::KIND, &ids)?;
     let mut levels = levels::load(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
@@ -64,6 +66,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overla
             let service_levels = levels.remove(&meta.id).unwrap_or_default();
             Ok(Overlay {
                 fields: OverlayInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     consumer_group_id: parse_id(&row.consumer_group_id)?,
                     offering_id: parse_id(&row.offering_id)?,
                     name: row.name,

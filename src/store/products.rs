@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::links::{delete_row, find_and_list, insert_row, service_products, update_row};
 use super::schema::{components, products};
 use super::{
-    describe_uses, form, meta_of, parse_id, parse_text, DbConnection, Removed, StoreError, Table,
-    Writable,
+    describe_uses, external_refs, form, meta_of, parse_id, parse_text, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::component::Component;
 use crate::catalogue::product::{LifecycleStatus, Product, ProductInput};
@@ -38,12 +38,19 @@ form! {
     }
 }
 
-fn assemble(_: &mut DbConnection, rows: Vec<ProductRow>) -> Result<Vec<Product>, StoreError> {
+fn assemble(conn: &mut DbConnection, rows: Vec<ProductRow>) -> Result<Vec<Product>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Product::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Product {
-                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                meta,
                 fields: ProductInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                     lifecycle_status: parse_text(&row.lifecycle_status, LifecycleStatus::parse)?,

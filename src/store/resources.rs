@@ -7,10 +7,11 @@ use uuid::Uuid;
 use super::links::{delete_row, find_and_list, insert_row, update_row};
 use super::schema::{components, resources};
 use super::{
-    describe_uses, form, meta_of, parse_text, DbConnection, Removed, StoreError, Table, Writable,
+    describe_uses, external_refs, form, meta_of, parse_id, parse_text, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::resource::{Dimension, Resource, ResourceInput};
-use crate::catalogue::{Meta, Money, RowChange};
+use crate::catalogue::{Entity, Meta, Money, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -39,12 +40,19 @@ form! {
     }
 }
 
-fn assemble(_: &mut DbConnection, rows: Vec<ResourceRow>) -> Result<Vec<Resource>, StoreError> {
+fn assemble(conn: &mut DbConnection, rows: Vec<ResourceRow>) -> Result<Vec<Resource>, StoreError> {
+    let ids = rows
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Resource::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
+            let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Resource {
-                meta: meta_of(&row.id, row.created_at, row.updated_at, row.version)?,
+                meta,
                 fields: ResourceInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                     dimension: parse_text(&row.dimension, Dimension::parse)?,

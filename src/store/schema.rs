@@ -88,6 +88,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    external_refs (entity_type, system, external_id) {
+        entity_type -> Text,
+        system -> Text,
+        external_id -> Text,
+        entity_id -> Text,
+    }
+}
+
+diesel::table! {
     idempotency_keys (owner, key) {
         owner -> Text,
         key -> Text,
@@ -265,6 +274,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_consumer_groups,
     customers,
     events,
+    external_refs,
     idempotency_keys,
     offering_consumer_groups,
     offering_elements,

@@ -11,11 +11,11 @@ use super::links::{
 };
 use super::schema::{service_products as service_products_table, services};
 use super::{
-    describe_uses, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed, StoreError,
-    Table, Writable,
+    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::service::{PortfolioStage, Service, ServiceInput, Utility, Warranty};
-use crate::catalogue::{Errors, Meta, RowChange};
+use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = services)]
@@ -58,6 +58,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ServiceRow>) -> Result<Vec<Servic
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut refs = external_refs::load(conn, Service::KIND, &ids)?;
     let mut products = service_products::load(conn, &ids)?;
     let mut outcomes = outcomes::load(conn, &ids)?;
     rows.into_iter()
@@ -65,6 +66,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ServiceRow>) -> Result<Vec<Servic
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
             Ok(Service {
                 fields: ServiceInput {
+                    external_refs: refs.remove(&meta.id).unwrap_or_default(),
                     name: row.name,
                     description: row.description,
                     product_ids: products.remove(&meta.id).unwrap_or_default(),

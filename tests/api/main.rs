@@ -7,6 +7,7 @@ mod auth;
 mod changes;
 mod crud;
 mod errors;
+mod external_refs;
 mod helpers;
 mod idempotency;
 mod layers;

@@ -39,6 +39,7 @@ fn editor() -> Actor {
 
 fn product(name: &str) -> ProductInput {
     ProductInput {
+        external_refs: Vec::new(),
         name: name.to_owned(),
         description: None,
         lifecycle_status: LifecycleStatus::Draft,
@@ -48,6 +49,7 @@ fn product(name: &str) -> ProductInput {
 
 fn component(resource: Uuid, label: Option<&str>) -> ComponentInput {
     ComponentInput {
+        external_refs: Vec::new(),
         resource_id: resource,
         quantity: 1,
         role: None,
@@ -63,6 +65,7 @@ fn component(resource: Uuid, label: Option<&str>) -> ComponentInput {
 
 fn group(name: &str) -> ConsumerGroupInput {
     ConsumerGroupInput {
+        external_refs: Vec::new(),
         name: name.to_owned(),
         description: None,
     }
@@ -90,6 +93,7 @@ fn deleting_a_product_reports_each_of_its_components_and_deleting_an_offering_ea
             setup,
             (),
             ResourceInput {
+                external_refs: Vec::new(),
                 name: "VM".to_owned(),
                 description: None,
                 dimension: Dimension::InformationAndTechnology,
@@ -117,6 +121,7 @@ fn deleting_a_product_reports_each_of_its_components_and_deleting_an_offering_ea
             setup,
             (),
             ServiceInput {
+                external_refs: Vec::new(),
                 name: "S".to_owned(),
                 description: None,
                 product_ids: vec![base.meta.id],
@@ -138,6 +143,7 @@ fn deleting_a_product_reports_each_of_its_components_and_deleting_an_offering_ea
             setup,
             (),
             OfferingInput {
+                external_refs: Vec::new(),
                 name: "O".to_owned(),
                 description: None,
                 service_ids: vec![service.meta.id],
@@ -239,6 +245,7 @@ fn a_failure_in_the_second_operation_of_a_unit_of_work_leaves_nothing_of_the_fir
             work,
             (),
             CustomerInput {
+                external_refs: Vec::new(),
                 name: "C".to_owned(),
                 description: None,
                 consumer_group_ids: vec![first.meta.id, nowhere],
@@ -261,6 +268,7 @@ fn a_failure_in_the_second_operation_of_a_unit_of_work_leaves_nothing_of_the_fir
                 work,
                 (),
                 CustomerInput {
+                    external_refs: Vec::new(),
                     name: "C".to_owned(),
                     description: None,
                     consumer_group_ids: vec![first.meta.id],
