@@ -42,9 +42,12 @@ where
 /// The OpenAPI spec of the service, as `/openapi.json` serves it: what the
 /// handlers declare, finished by [`api::spec::finish`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    use crate::catalogue::agreement::Agreement;
-    use crate::catalogue::overlay::Overlay;
-    use crate::catalogue::Entity;
+    use crate::api::spec::EntityRules;
+    use crate::catalogue::{
+        agreement::Agreement, component::Component, consumer_group::ConsumerGroup,
+        customer::Customer, offering::Offering, overlay::Overlay, product::Product,
+        resource::Resource, service::Service,
+    };
 
     let declared = routes(App::new().into_utoipa_app()).split_for_parts().1;
     let Ok(mut spec) = serde_json::to_value(&declared) else {
@@ -53,8 +56,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api::spec::finish(
         &mut spec,
         &[
-            ("Agreement", Agreement::IMMUTABLE),
-            ("Overlay", Overlay::IMMUTABLE),
+            EntityRules::of::<Resource>("Resource"),
+            EntityRules::of::<Product>("Product"),
+            EntityRules::of::<Component>("Component"),
+            EntityRules::of::<Service>("Service"),
+            EntityRules::of::<Offering>("Offering"),
+            EntityRules::of::<ConsumerGroup>("ConsumerGroup"),
+            EntityRules::of::<Customer>("Customer"),
+            EntityRules::of::<Agreement>("Agreement"),
+            EntityRules::of::<Overlay>("Overlay"),
         ],
     );
     serde_json::from_value(spec).unwrap_or(declared)

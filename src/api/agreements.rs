@@ -18,6 +18,7 @@ list_query! {
         /// With this status.
         status: AgreementStatus,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

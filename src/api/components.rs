@@ -24,6 +24,7 @@ list_query! {
         /// Exactly this role.
         role: String,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

@@ -13,6 +13,7 @@ list_query! {
         /// Exactly this name.
         name: String,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

@@ -12,7 +12,9 @@ use crate::catalogue::reference::ExternalRef;
 use crate::catalogue::Entity;
 use crate::error::ApiError;
 use crate::service::ops::{self, Upsert};
+use crate::service::references;
 use crate::service::{Table, Writable};
+use serde_json::Value;
 
 /// 200 with the entity and its `ETag`.
 pub fn entity_response<E: Entity>(entity: &E) -> HttpResponse {
@@ -43,14 +45,17 @@ where
     E: Writable,
 {
     caller.require(Permission::WriteCatalogue)?;
-    let (input, bytes): (E::Input, _) = body::json(&state.bodies, req, payload).await?;
+    let (document, bytes): (Value, _) = body::json(&state.bodies, req, payload).await?;
     let kept = collection.clone();
     idempotency::create(
         state,
         req,
         &bytes,
         caller.actor(),
-        move |work| ops::create::<E>(work, scope, input),
+        move |work| {
+            let input = references::input::<E>(work, document)?;
+            ops::create::<E>(work, scope, input)
+        },
         move |created: E| {
             let location = format!("{collection}/{}", created.meta().id);
             created_response(&created, location)
@@ -106,10 +111,13 @@ pub async fn put_by_ref<E: Writable>(
     caller.require(Permission::WriteCatalogue)?;
     let reference = path_reference(system, external_id)?;
     let precondition = conditional::optional_if_match(req);
-    let (input, _): (E::Input, _) = body::json(&state.bodies, req, payload).await?;
+    let (document, _): (Value, _) = body::json(&state.bodies, req, payload).await?;
     let (entity, outcome) = state
         .run(move |catalogue| {
-            catalogue.put_by_ref::<E>(caller.actor(), scope, &reference, &precondition, input)
+            catalogue.write(caller.actor(), |work| {
+                let input = references::input::<E>(work, document)?;
+                ops::put_by_ref::<E>(work, scope, &reference, &precondition, input)
+            })
         })
         .await?;
     Ok(match outcome {

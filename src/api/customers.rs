@@ -16,6 +16,7 @@ list_query! {
         /// Members of this consumer group.
         consumer_group_id: Uuid,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

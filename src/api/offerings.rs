@@ -20,6 +20,7 @@ list_query! {
         /// Designed for this consumer group.
         consumer_group_id: Uuid,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

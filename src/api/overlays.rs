@@ -16,6 +16,7 @@ list_query! {
         /// On this offering.
         offering_id: Uuid,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

@@ -17,6 +17,7 @@ list_query! {
         /// Exactly this owner.
         owner: String,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

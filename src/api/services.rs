@@ -20,6 +20,7 @@ list_query! {
         /// Built on this product.
         product_id: Uuid,
         /// With this reference in another system, `system:id`.
+        #[param(inline)]
         external_ref: RefKey,
     }
 }

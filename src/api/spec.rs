@@ -10,11 +10,96 @@
 
 use serde_json::{json, Map, Value};
 
+/// What the spec says of an entity beyond its types: its schema's name, the
+/// fields no change may alter, and the fields that name other entities.
+#[derive(Debug, Clone, Copy)]
+pub struct EntityRules {
+    /// The entity's schema, such as `Product`.
+    pub schema: &'static str,
+    /// Fields set at creation that no change may alter.
+    pub immutable: &'static [&'static str],
+    /// Fields that hold ids of other entities, with their kinds.
+    pub relations: &'static [(&'static str, &'static str)],
+}
+
+impl EntityRules {
+    /// The rules of `E`, whose schema is `schema`.
+    pub fn of<E: crate::catalogue::Entity>(schema: &'static str) -> EntityRules {
+        EntityRules {
+            schema,
+            immutable: E::IMMUTABLE,
+            relations: E::RELATIONS,
+        }
+    }
+}
+
+/// The schema of a relation named by reference instead of by id.
+const REFERENCE: &str = "Reference";
+
+/// Says of each relation field of each input (and so of its merge patch)
+/// that it takes an id or `{"ref": "system:id"}`; entities always answer
+/// with ids.
+fn allow_references(spec: &mut Value, entities: &[EntityRules]) {
+    let Some(schemas) = spec["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let mut used = false;
+    for entity in entities {
+        let Some(properties) = schemas
+            .get_mut(&format!("{}Input", entity.schema))
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (field, _) in entity.relations {
+            let Some(property) = properties.get_mut(*field) else {
+                continue;
+            };
+            let either = |id: &Value| json!({"oneOf": [id, {"$ref": format!("#/components/schemas/{REFERENCE}")}]});
+            if let Some(items) = property.get_mut("items") {
+                let id = items.clone();
+                *items = either(&id);
+            } else if let Some(object) = property.as_object_mut() {
+                let description = object.remove("description");
+                let id = Value::Object(std::mem::take(object));
+                let mut replaced = either(&id);
+                if let Some(description) = description {
+                    replaced["description"] = description;
+                }
+                *property = replaced;
+            }
+            used = true;
+        }
+    }
+    if used {
+        schemas.insert(
+            REFERENCE.to_owned(),
+            json!({
+                "type": "object",
+                "description": "Another entity named by its reference in another system instead of its id, resolved when the body is written: `{\"ref\": \"servicenow:abc123\"}`. A reference that names no entity of the kind is refused (422).",
+                "required": ["ref"],
+                "properties": {
+                    "ref": {
+                        "type": "string",
+                        "description": "`system:id`.",
+                        "pattern": "^[a-z0-9][a-z0-9._-]{0,63}:.+$"
+                    }
+                },
+                "additionalProperties": false
+            }),
+        );
+    }
+}
+
 /// Adds patch schemas and links to a spec; `immutable` names, per entity
 /// schema, the fields no change may alter.
-pub fn finish(spec: &mut Value, immutable: &[(&str, &[&str])]) {
+pub fn finish(spec: &mut Value, entities: &[EntityRules]) {
     flatten_entities(spec);
-    add_patch_schemas(spec, immutable);
+    allow_references(spec, entities);
+    let immutable: Vec<(&str, &[&str])> =
+        entities.iter().map(|e| (e.schema, e.immutable)).collect();
+    add_patch_schemas(spec, &immutable);
     add_links(spec);
     add_idempotency_keys(spec);
     refuse_nul_in_texts(spec);

@@ -35,6 +35,7 @@ impl ForwardLifecycle for AgreementStatus {
     "customer_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a12",
     "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
     "status": "active", "starts_on": "2026-01-01", "ends_on": "2027-12-31",
+    "external_refs": [{"system": "servicenow", "id": "b3a70e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Agreement {
@@ -99,6 +100,8 @@ impl Entity for Agreement {
     type Input = AgreementInput;
     type Scope = ();
     type Filter = AgreementFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] =
+        &[("customer_id", "customer"), ("offering_id", "offering")];
     const IMMUTABLE: &'static [&'static str] = &["customer_id", "offering_id"];
 
     meta_and_fields!();

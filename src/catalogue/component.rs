@@ -31,6 +31,7 @@ pub const QUANTITY_MAX: i32 = 1_000_000;
     "resource_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a10",
     "quantity": 2, "role": "compute", "visibility": "customer",
     "customer_label": "Two dedicated virtual CPUs", "customer_description": null,
+    "external_refs": [{"system": "servicenow", "id": "c07b0e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Component {
@@ -99,6 +100,7 @@ impl Entity for Component {
     type Input = ComponentInput;
     type Scope = Uuid;
     type Filter = ComponentFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] = &[("resource_id", "resource")];
 
     meta_and_fields!();
     external_refs_field!();

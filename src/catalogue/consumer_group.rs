@@ -12,6 +12,7 @@ use super::{external_refs_field, meta_and_fields, Entity, Meta};
 #[schema(example = json!({
     "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11", "name": "Public sector",
     "description": "Ministries, agencies and municipalities",
+    "external_refs": [{"system": "servicenow", "id": "41b00e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct ConsumerGroup {

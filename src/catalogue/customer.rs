@@ -14,6 +14,7 @@ use super::{external_refs_field, meta_and_fields, Entity, Meta};
 #[schema(example = json!({
     "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a12", "name": "City of Ghent",
     "description": null, "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"],
+    "external_refs": [{"system": "servicenow", "id": "e6d90e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Customer {
@@ -63,6 +64,8 @@ impl Entity for Customer {
     type Input = CustomerInput;
     type Scope = ();
     type Filter = CustomerFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] =
+        &[("consumer_group_ids", "consumer_group")];
 
     meta_and_fields!();
     external_refs_field!();

@@ -238,6 +238,10 @@ pub trait Entity: Serialize + Sized + Send + 'static {
     type Filter: Send + 'static;
     /// Fields of the input set at creation that no change may alter.
     const IMMUTABLE: &'static [&'static str] = &[];
+    /// The fields of the input that hold the ids of other entities (one id
+    /// or a list of them), each with the kind of entity it names. A body
+    /// may name those entities by an external reference instead.
+    const RELATIONS: &'static [(&'static str, &'static str)] = &[];
 
     /// The entity's id, timestamps and version.
     fn meta(&self) -> &Meta;

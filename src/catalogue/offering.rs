@@ -107,6 +107,7 @@ pub(crate) fn check_service_levels(errors: &mut Errors, levels: &[ServiceLevel])
     "price": {"amount": "450.00", "currency": "EUR"},
     "service_levels": [{"metric": "availability", "target": "99.9", "unit": "percent"}],
     "status": "active", "valid_from": "2026-01-01", "valid_to": null,
+    "external_refs": [{"system": "servicenow", "id": "8e210e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 3
 }))]
 pub struct Offering {
@@ -196,6 +197,10 @@ impl Entity for Offering {
     type Input = OfferingInput;
     type Scope = ();
     type Filter = OfferingFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] = &[
+        ("service_ids", "service"),
+        ("consumer_group_ids", "consumer_group"),
+    ];
 
     meta_and_fields!();
     external_refs_field!();

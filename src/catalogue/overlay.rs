@@ -27,6 +27,7 @@ pub const PRIORITY_MAX: i32 = 1_000_000;
     "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
     "name": "Linux hosting for the public sector", "description": null,
     "price": {"amount": "399.00", "currency": "EUR"}, "service_levels": null, "priority": 10,
+    "external_refs": [{"system": "servicenow", "id": "7c550e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Overlay {
@@ -93,6 +94,10 @@ impl Entity for Overlay {
     type Input = OverlayInput;
     type Scope = ();
     type Filter = OverlayFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] = &[
+        ("consumer_group_id", "consumer_group"),
+        ("offering_id", "offering"),
+    ];
     const IMMUTABLE: &'static [&'static str] = &["consumer_group_id", "offering_id"];
 
     meta_and_fields!();

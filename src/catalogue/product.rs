@@ -33,6 +33,7 @@ impl ForwardLifecycle for LifecycleStatus {
     "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a13", "name": "Managed Linux server",
     "description": "A patched, monitored and backed-up Linux server",
     "lifecycle_status": "active", "owner": "Platform team",
+    "external_refs": [{"system": "servicenow", "id": "5a1c0e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 2
 }))]
 pub struct Product {

@@ -29,6 +29,7 @@ text_enum! {
     "description": "A virtual machine in the Frankfurt data centre",
     "dimension": "information_and_technology",
     "unit_cost": {"amount": "42.00", "currency": "EUR"}, "owner": "Infrastructure",
+    "external_refs": [{"system": "servicenow", "id": "9d3e0e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Resource {

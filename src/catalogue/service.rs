@@ -80,6 +80,7 @@ pub struct Warranty {
     "product_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a13"], "portfolio_stage": "catalogue",
     "utility": {"purpose": "Run business applications on Linux", "outcomes": ["Applications stay up"]},
     "warranty": {"availability_target": "99.9", "support_hours": "24x7"}, "owner": "Service desk",
+    "external_refs": [{"system": "servicenow", "id": "2f4a0e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
 pub struct Service {
@@ -151,6 +152,7 @@ impl Entity for Service {
     type Input = ServiceInput;
     type Scope = ();
     type Filter = ServiceFilter;
+    const RELATIONS: &'static [(&'static str, &'static str)] = &[("product_ids", "product")];
 
     meta_and_fields!();
     external_refs_field!();

@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod feed;
 pub mod idempotency;
 pub mod ops;
+pub mod references;
 
 use chrono::NaiveDate;
 use uuid::Uuid;

@@ -69,7 +69,9 @@ pub fn patch<E: Writable>(
     let current = get::<E>(work, scope, id)?;
     let meta = *current.meta();
     precondition.check(meta.version)?;
-    let input = patch::patched(&current, patch)?;
+    let mut patch = patch.clone();
+    super::references::resolve::<E>(work, &mut patch)?;
+    let input = patch::patched(&current, &patch)?;
     let mut errors = Errors::default();
     reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;

@@ -196,3 +196,76 @@ fn components_are_written_by_reference_under_their_product() {
     );
     app.req("PUT", &ghost).json(&body).send().problem(404);
 }
+
+#[test]
+fn a_body_may_name_related_entities_by_reference() {
+    let app = TestApp::spawn();
+    let product = app.create(
+        "/products",
+        json!({"name": "P", "external_refs": [{"system": "servicenow", "id": "prd-1"}]}),
+    );
+    let service = app.create(
+        "/services",
+        json!({"name": "S", "portfolio_stage": "catalogue",
+               "product_ids": [{"ref": "servicenow:prd-1"}],
+               "external_refs": [{"system": "servicenow", "id": "svc-1"}]}),
+    );
+    assert_eq!(service["product_ids"], json!([id(&product)]));
+    let group = app.create(
+        "/consumer-groups",
+        json!({"name": "G", "external_refs": [{"system": "itop", "id": "7"}]}),
+    );
+    let offering = app.create(
+        "/offerings",
+        json!({"name": "O", "service_ids": [{"ref": "servicenow:svc-1"}],
+               "consumer_group_ids": [{"ref": "itop:7"}], "status": "active"}),
+    );
+    assert_eq!(offering["service_ids"], json!([id(&service)]));
+    assert_eq!(offering["consumer_group_ids"], json!([id(&group)]));
+    // By reference in a write by reference, and in a merge patch.
+    let customer = app
+        .req("PUT", "/api/v1/customers/by-ref/servicenow/cust-1")
+        .json(&json!({"name": "ACME", "consumer_group_ids": [{"ref": "itop:7"}]}))
+        .send();
+    assert_eq!(customer.status, 201, "{}", customer.text());
+    let agreement = app.create(
+        "/agreements",
+        json!({"customer_id": {"ref": "servicenow:cust-1"}, "offering_id": id(&offering)}),
+    );
+    assert_eq!(agreement["customer_id"], customer.json()["id"]);
+    let other = app.create(
+        "/products",
+        json!({"name": "Q", "external_refs": [{"system": "servicenow", "id": "prd-2"}]}),
+    );
+    let patched = app
+        .req("PATCH", &format!("/api/v1/services/{}", id(&service)))
+        .merge_patch(&json!({"product_ids": [{"ref": "servicenow:prd-2"}, id(&product)]}))
+        .if_match(1)
+        .send();
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let mut expected = vec![id(&product), id(&other)];
+    expected.sort();
+    assert_eq!(patched.json()["product_ids"], json!(expected));
+    // A reference that names nothing, or that is not one, is refused by field.
+    let res = app
+        .req("POST", "/api/v1/services")
+        .json(&json!({"name": "T", "portfolio_stage": "pipeline",
+                      "product_ids": [id(&product), {"ref": "servicenow:nothing"}, {"ref": 5}, {"id": "x"}]}))
+        .send();
+    assert_eq!(
+        res.invalid_fields(),
+        ["product_ids[1].ref", "product_ids[2]", "product_ids[3]"]
+    );
+    // A reference of another kind names nothing here.
+    let res = app
+        .req("POST", "/api/v1/services")
+        .json(&json!({"name": "T", "portfolio_stage": "pipeline", "product_ids": [{"ref": "itop:7"}]}))
+        .send();
+    assert_eq!(res.invalid_fields(), ["product_ids[0].ref"]);
+    assert_eq!(
+        app.get("/api/v1/services").json()["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
