@@ -65,6 +65,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "the largest request body accepted (413 above)",
     },
     Setting {
+        variable: "VITRINE_MAX_IMPORT_BYTES",
+        default: "1073741824",
+        meaning: "the largest document an import takes (413 above)",
+    },
+    Setting {
         variable: "VITRINE_BODY_TIMEOUT_MS",
         default: "10000",
         meaning: "the time a client has to send a request's whole body (408 after)",
@@ -123,6 +128,8 @@ pub struct Config {
     pub statement_timeout: Duration,
     /// The largest body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest document an import takes, in bytes.
+    pub max_import_bytes: usize,
     /// How long a client has to send a whole body before it gets 408.
     pub body_timeout: Duration,
     /// How many bodies are read at once.
@@ -221,6 +228,7 @@ impl Config {
             statement_timeout: millis("VITRINE_DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000)?,
             max_body_bytes: number("VITRINE_MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024)?
                 as usize,
+            max_import_bytes: number("VITRINE_MAX_IMPORT_BYTES", 1 << 30, 1024, 1 << 40)? as usize,
             body_timeout: millis("VITRINE_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?,
             max_bodies_in_flight: number("VITRINE_MAX_BODIES_IN_FLIGHT", 64, 1, 100_000)? as usize,
             request_timeout: millis("VITRINE_REQUEST_TIMEOUT_MS", 10_000, 100, 600_000)?,

@@ -9,6 +9,7 @@ use vitrine::catalogue::api_key::{display_prefix, ApiKey, ApiKeyFilter, ApiKeyIn
 use vitrine::catalogue::page::PageRequest;
 use vitrine::catalogue::Actor;
 use vitrine::config::{Config, SETTINGS};
+use vitrine::service::transfer;
 use vitrine::{startup, telemetry};
 
 /// An ITIL 4 product and service catalogue with a customer view, served as
@@ -32,6 +33,25 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Write the catalogue as one JSON document to standard output.
+    Export {
+        /// These kinds only, separated by commas (resources, products,
+        /// components, services, consumer_groups, offerings, customers,
+        /// agreements, overlays).
+        #[arg(long)]
+        kinds: Option<String>,
+        /// Entities changed at or after this time only (RFC 3339).
+        #[arg(long)]
+        changed_since: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Import a document of `vitrine export`: all of it, or nothing.
+    Import {
+        /// The document; `-` for standard input.
+        file: std::path::PathBuf,
+        /// Say what would be created, replaced and left alone; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -116,6 +136,11 @@ fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Keys { command } => keys(&config, command),
+        Command::Export {
+            kinds,
+            changed_since,
+        } => export(&config, kinds, changed_since),
+        Command::Import { file, dry_run } => import(&config, &file, dry_run),
         Command::Openapi => Ok(()),
     };
     match outcome {
@@ -192,13 +217,109 @@ fn keys(config: &Config, command: KeysCommand) -> Result<(), String> {
     Ok(())
 }
 
+fn export(
+    config: &Config,
+    kinds: Option<String>,
+    changed_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), String> {
+    let catalogue = startup::open_catalogue(config).map_err(|e| e.to_string())?;
+    let kinds = kinds.map(|k| k.split(',').map(str::to_owned).collect::<Vec<_>>());
+    if let Some(unknown) = kinds
+        .iter()
+        .flatten()
+        .find(|k| !transfer::KINDS.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "--kinds: `{unknown}` is not one of {}",
+            transfer::KINDS.join(", ")
+        ));
+    }
+    let filter = transfer::ExportFilter {
+        kinds,
+        changed_since,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let exported = catalogue
+        .export_to(&filter, &mut out, |_| {})
+        .map_err(|e| describe(&e))?;
+    eprintln!(
+        "exported {} entities; the change feed was at f{}",
+        exported.entities, exported.feed_position
+    );
+    Ok(())
+}
+
+fn import(config: &Config, file: &std::path::Path, dry_run: bool) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let catalogue = startup::open_catalogue(config).map_err(|e| e.to_string())?;
+    let reader: Box<dyn std::io::Read> = if file == std::path::Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?)
+    };
+    let reader = std::io::BufReader::with_capacity(256 * 1024, reader);
+    // A line that counts on a terminal; nothing in a log.
+    let terminal = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut progress = |read: usize| {
+        if terminal && read.is_multiple_of(1000) {
+            eprint!(
+                "\r{} {read} entities read ({:.0} s)",
+                if dry_run { "rehearsing:" } else { "importing:" },
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let summary = catalogue
+        .import_from(Actor::System, reader, dry_run, &mut progress)
+        .map_err(|e| describe(&e))?;
+    if terminal {
+        eprintln!();
+    }
+    let counts = |map: &std::collections::BTreeMap<String, usize>| {
+        let total: usize = map.values().sum();
+        let parts: Vec<String> = map.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        if parts.is_empty() {
+            "0".to_owned()
+        } else {
+            format!("{total} ({})", parts.join(", "))
+        }
+    };
+    eprintln!(
+        "{} {} entities in {:.1} s: created {}; replaced {}; unchanged {}",
+        if dry_run {
+            "a dry run read"
+        } else {
+            "imported"
+        },
+        summary.total(),
+        started.elapsed().as_secs_f64(),
+        counts(&summary.created),
+        counts(&summary.updated),
+        counts(&summary.unchanged),
+    );
+    Ok(())
+}
+
 /// An error of the catalogue in one line, with the fields it refused.
 fn describe(e: &vitrine::service::Error) -> String {
     use vitrine::catalogue::CatalogueError;
     match e {
         vitrine::service::Error::Catalogue(CatalogueError::Invalid(errors)) => errors
             .iter()
-            .map(|f| format!("--{}: {}", f.field.trim_end_matches("_id"), f.message))
+            .map(|f| {
+                if f.field.starts_with("sections") || f.field == "format" {
+                    format!("{}: {}", f.field, f.message)
+                } else {
+                    format!("--{}: {}", f.field.trim_end_matches("_id"), f.message)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        vitrine::service::Error::Catalogue(CatalogueError::Taken(errors)) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),

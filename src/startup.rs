@@ -379,6 +379,7 @@ pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
             config.max_bodies_in_flight,
         ),
         config.idempotency_ttl,
+        config.max_import_bytes,
         config.pool_size as usize,
         config.acquire_timeout,
     )

@@ -45,6 +45,11 @@ impl BodyReader {
         }
     }
 
+    /// How long a body may take to arrive.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Reads the whole body: 413 over the cap (before reading, when the
     /// declared length says so), 408 when it does not arrive in time, 503
     /// when too many bodies are being read.
@@ -115,7 +120,8 @@ pub async fn merge_patch(
     Ok(value)
 }
 
-fn check_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), ApiError> {
+/// Refuses a body that is not sent as one of `accepted` (415).
+pub fn check_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<(), ApiError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

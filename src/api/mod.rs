@@ -22,6 +22,7 @@ pub mod responses;
 pub mod services;
 pub mod spec;
 pub mod strict_json;
+pub mod transfer;
 pub mod views;
 
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct AppState {
     /// How long the first answer to a POST with an `Idempotency-Key` is
     /// kept for replays.
     pub idempotency_ttl: Duration,
+    /// The largest document an import takes, in bytes.
+    pub max_import_bytes: usize,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -65,6 +68,7 @@ impl AppState {
         admin_key: Option<AdminKey>,
         bodies: BodyReader,
         idempotency_ttl: Duration,
+        max_import_bytes: usize,
         connections: usize,
         acquire_timeout: Duration,
     ) -> AppState {
@@ -73,6 +77,7 @@ impl AppState {
             admin_key,
             bodies,
             idempotency_ttl,
+            max_import_bytes,
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }
@@ -180,7 +185,9 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(api_keys::create_api_key)
         .service(api_keys::get_api_key)
         .service(api_keys::delete_api_key)
-        .service(changes::list_changes);
+        .service(changes::list_changes)
+        .service(transfer::export_catalogue)
+        .service(transfer::import_catalogue);
 }
 
 /// The parts of the spec that are not collected from the handlers.
@@ -206,6 +213,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "overlays", description = "Tailoring: what a consumer group sees of an offering instead of the base offering. Field by field, the overlay with the highest priority wins; on equal priorities, the consumer group with the smallest id."),
         (name = "views", description = "The catalogue as one customer, or one consumer group, sees it: computed, never stored, built from an allow-list of fields."),
         (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
+        (name = "transfer", description = "The whole catalogue as one document: export it, import it (all or nothing, matched by id or external reference)."),
         (name = "changes", description = "The change feed: every committed change to the catalogue, in commit order, for the tools that follow it."),
         (name = "health", description = "Liveness and readiness, without a key."),
     )

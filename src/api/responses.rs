@@ -152,6 +152,14 @@ error_set!(
     DeleteErrors = [400, 401, 403, 404, 409, 412, 500, 503]
 );
 error_set!(
+    /// The errors of an export.
+    ExportErrors = [400, 401, 403, 500, 503]
+);
+error_set!(
+    /// The errors of an import.
+    ImportErrors = [400, 401, 403, 408, 409, 413, 415, 422, 500, 503]
+);
+error_set!(
     /// The errors of a read of the change feed.
     FeedErrors = [400, 401, 403, 410, 500, 503]
 );

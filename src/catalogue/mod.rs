@@ -168,7 +168,12 @@ pub struct Change {
 
 /// The current time as stored: UTC, to the microsecond on both databases.
 pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
+    truncated(Utc::now())
+}
+
+/// A time as stored: to the microsecond.
+pub fn truncated(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
 }
 
 /// What Vitrine sets on every entity; clients cannot.
@@ -235,7 +240,7 @@ pub trait Entity: Serialize + Sized + Send + 'static {
     /// id for sub-collections.
     type Scope: Copy + Send + 'static;
     /// The list filters.
-    type Filter: Send + 'static;
+    type Filter: Default + Send + 'static;
     /// Fields of the input set at creation that no change may alter.
     const IMMUTABLE: &'static [&'static str] = &[];
     /// The fields of the input that hold the ids of other entities (one id

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod ops;
 pub mod references;
+pub mod transfer;
 
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -170,6 +171,23 @@ impl Catalogue {
             );
         }
         Ok((value, changes))
+    }
+
+    /// Runs `f` in a unit of work of `actor` that is rolled back whatever
+    /// `f` returns: what the work would do, without doing it.
+    pub fn rehearse<T>(
+        &self,
+        actor: Actor,
+        f: impl FnOnce(&mut UnitOfWork) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.store.rehearse(|conn| {
+            let mut work = UnitOfWork {
+                conn,
+                actor,
+                changes: Vec::new(),
+            };
+            f(&mut work)
+        })
     }
 
     /// Runs `f` in one unit of work of `actor`, and returns what it returned.

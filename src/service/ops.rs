@@ -36,13 +36,23 @@ pub fn create<E: Writable>(
     scope: E::Scope,
     input: E::Input,
 ) -> Result<E, Error> {
+    create_as::<E>(work, scope, Meta::new_entity(), input)
+}
+
+/// Validates `input` and creates the entity with the id, times and version
+/// of `meta` (an import keeps those of the document it reads).
+pub fn create_as<E: Writable>(
+    work: &mut UnitOfWork,
+    scope: E::Scope,
+    meta: Meta,
+    input: E::Input,
+) -> Result<E, Error> {
     let mut errors = Errors::default();
     E::validate(&input, &mut errors);
     reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;
     require_scope::<E>(work, scope)?;
     check_references::<E>(work, &input)?;
-    let meta = Meta::new_entity();
     check_external_refs::<E>(work, meta.id, &input)?;
     let mut rows = E::insert(work.conn(), scope, &meta, &input)?;
     rows.extend(external_refs::replace(
@@ -261,8 +271,21 @@ pub fn put_by_ref<E: Writable>(
             ),
         )]))
     })?;
+    precondition.check(current.meta().version)?;
+    replace::<E>(work, scope, current, input)
+}
+
+/// Replaces all the writable fields of `current` (read under its row
+/// lock) with `input`, checked like a create and as a move from `current`;
+/// writes nothing when they are the same already.
+pub fn replace<E: Writable>(
+    work: &mut UnitOfWork,
+    scope: E::Scope,
+    current: E,
+    input: E::Input,
+) -> Result<(E, Upsert), Error> {
     let meta = *current.meta();
-    precondition.check(meta.version)?;
+    let id = meta.id;
     let document = |fields: &E::Input| {
         serde_json::to_value(fields)
             .map(reference::normalized)

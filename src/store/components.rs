@@ -84,6 +84,21 @@ pub fn of_products(
     assemble(conn, rows)
 }
 
+/// Up to `limit` components of any product, after `after`, ordered by id.
+pub fn page_all(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Component>, StoreError> {
+    let rows = components::table
+        .filter(components::id.gt(after.map(|a| a.to_string()).unwrap_or_default()))
+        .order(components::id)
+        .limit(limit)
+        .select(ComponentRow::as_select())
+        .load(conn)?;
+    assemble(conn, rows)
+}
+
 impl Table for Component {
     const TABLE: &'static str = "components";
 

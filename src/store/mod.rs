@@ -334,9 +334,44 @@ impl Store {
     }
 }
 
+/// How a transaction ends when its work succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Commit,
+    Rollback,
+}
+
+impl Store {
+    /// Runs `f` in a write transaction that is rolled back whatever `f`
+    /// returns: what a write would do, without doing it.
+    pub fn rehearse<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.conn()?;
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN",
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        };
+        run_transaction(&mut conn, begin, End::Rollback, f)
+    }
+}
+
 fn in_transaction<T, E>(
     conn: &mut DbConnection,
     begin: &str,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    run_transaction(conn, begin, End::Commit, f)
+}
+
+fn run_transaction<T, E>(
+    conn: &mut DbConnection,
+    begin: &str,
+    end: End,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -353,6 +388,10 @@ where
         }
     };
     match outcome {
+        Ok(value) if end == End::Rollback => {
+            rollback(conn);
+            Ok(value)
+        }
         Ok(value) => match conn.batch_execute("COMMIT") {
             Ok(()) => Ok(value),
             Err(e) => {
