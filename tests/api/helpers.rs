@@ -3,21 +3,26 @@
 //!
 //! Tests run on SQLite (a file in a temporary folder). With
 //! `VITRINE_TEST_DATABASE_URL=postgres://...` they run on PostgreSQL, each in
-//! a database of its own, dropped at the end.
+//! a database of its own cloned from a migrated template, dropped at the
+//! end.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use vitrine::config::Config;
 use vitrine::startup;
-use vitrine::store::{Backend, ConnectionManager};
+use vitrine::store::{run_migrations, Backend, ConnectionManager, DbConnection};
 
 /// The admin key every test server accepts.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
@@ -31,21 +36,36 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// A new, empty database.
+    /// A new database, ready for a server. On PostgreSQL it is a clone of
+    /// the migrated template, so the server's start-up migration finds
+    /// nothing to do; on SQLite it is an empty file that the server migrates
+    /// at start-up, which keeps that path tested.
     pub fn new() -> TestDb {
+        Self::create(true)
+    }
+
+    /// A new database without any table.
+    pub fn empty() -> TestDb {
+        Self::create(false)
+    }
+
+    fn create(migrated: bool) -> TestDb {
         match std::env::var("VITRINE_TEST_DATABASE_URL") {
             Ok(base) if Backend::of_url(&base) == Backend::Postgres => {
                 let name = format!("vitrine_test_{}", Uuid::new_v4().simple());
-                let mut admin = ConnectionManager::new(&base)
-                    .connect()
-                    .expect("VITRINE_TEST_DATABASE_URL must reach PostgreSQL");
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                let create = if migrated {
+                    format!(
+                        "CREATE DATABASE {name} TEMPLATE {}",
+                        Template::get(&base).name
+                    )
+                } else {
+                    format!("CREATE DATABASE {name}")
+                };
+                admin_connection(&base)
+                    .batch_execute(&create)
                     .expect("create the test database");
-                let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
-                let url = format!("{prefix}/{name}");
                 TestDb {
-                    url,
+                    url: database_url(&base, &name),
                     postgres: Some((base, name)),
                     _dir: None,
                 }
@@ -80,6 +100,188 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// The advisory lock that serialises the making of templates, whichever
+/// process makes them.
+const TEMPLATE_MAKING_LOCK: i64 = 0x7669_7472_696e_6501;
+const TEMPLATE_PREFIX: &str = "vitrine_template_";
+
+/// The PostgreSQL database every test database is cloned from: migrated
+/// once per version of the migrations, named after a hash of their files,
+/// and shared by every test process that has the same migrations.
+struct Template {
+    name: String,
+    /// An admin session that holds a shared advisory lock on the template's
+    /// key while this process lives: a process with other migrations drops
+    /// old templates only when it can take that lock, so it never drops one
+    /// that is still being cloned from.
+    _lease: Mutex<DbConnection>,
+}
+
+impl Template {
+    /// The template for this process, made on first use if no other
+    /// process made it before.
+    fn get(base: &str) -> &'static Template {
+        static TEMPLATE: OnceLock<Template> = OnceLock::new();
+        TEMPLATE.get_or_init(|| Template::make(base))
+    }
+
+    fn make(base: &str) -> Template {
+        let hash = migrations_hash();
+        let name = format!("{TEMPLATE_PREFIX}{hash:016x}");
+        let mut admin = admin_connection(base);
+        admin
+            .batch_execute(&format!(
+                "SELECT pg_advisory_lock({TEMPLATE_MAKING_LOCK}); \
+                 SELECT pg_advisory_lock_shared({})",
+                lock_key(hash)
+            ))
+            .expect("the template locks");
+        if !database_names(&mut admin).contains(&name) {
+            // Made under another name and renamed when complete: a template
+            // under its final name is always fully migrated, even when a
+            // process died while making it.
+            let partial = format!("{name}_partial");
+            if database_names(&mut admin).contains(&partial) {
+                drop_template(&mut admin, &partial);
+            }
+            admin
+                .batch_execute(&format!("CREATE DATABASE {partial}"))
+                .expect("a new template");
+            {
+                let mut conn = ConnectionManager::new(&database_url(base, &partial))
+                    .connect()
+                    .expect("a connection to the new template");
+                run_migrations(&mut conn).expect("migrate the template");
+            }
+            // Cloning fails while anyone is connected to the template: from
+            // now on, nobody can connect to it.
+            for statement in [
+                format!("ALTER DATABASE {partial} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
+                format!("ALTER DATABASE {partial} RENAME TO {name}"),
+            ] {
+                admin.batch_execute(&statement).expect("seal the template");
+            }
+            drop_old_templates(&mut admin, &name);
+        }
+        admin
+            .batch_execute(&format!(
+                "SELECT pg_advisory_unlock({TEMPLATE_MAKING_LOCK})"
+            ))
+            .expect("release the template lock");
+        Template {
+            name,
+            _lease: Mutex::new(admin),
+        }
+    }
+}
+
+/// Drops the templates of other migrations that no running process uses.
+fn drop_old_templates(admin: &mut DbConnection, current: &str) {
+    for old in database_names(admin) {
+        let Some(key) = old
+            .strip_prefix(TEMPLATE_PREFIX)
+            .and_then(|rest| rest.get(..16))
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .map(lock_key)
+        else {
+            continue;
+        };
+        if old == current || !try_lock(admin, key) {
+            continue;
+        }
+        drop_template(admin, &old);
+        admin
+            .batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
+            .expect("release an old template's lock");
+    }
+}
+
+fn drop_template(admin: &mut DbConnection, name: &str) {
+    for statement in [
+        format!("ALTER DATABASE {name} WITH IS_TEMPLATE false"),
+        format!("DROP DATABASE {name} WITH (FORCE)"),
+    ] {
+        admin.batch_execute(&statement).expect("drop a template");
+    }
+}
+
+fn try_lock(admin: &mut DbConnection, key: i64) -> bool {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+    diesel::sql_query(format!("SELECT pg_try_advisory_lock({key}) AS locked"))
+        .get_result::<Locked>(admin)
+        .expect("try an advisory lock")
+        .locked
+}
+
+fn database_names(admin: &mut DbConnection) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = Text)]
+        datname: String,
+    }
+    diesel::sql_query("SELECT datname FROM pg_database")
+        .load::<Database>(admin)
+        .expect("the list of databases")
+        .into_iter()
+        .map(|d| d.datname)
+        .collect()
+}
+
+/// The advisory lock key of a template: its hash, as PostgreSQL's bigint.
+fn lock_key(hash: u64) -> i64 {
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// A hash of the PostgreSQL migrations: their paths and contents.
+fn migrations_hash() -> u64 {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("the migrations folder") {
+            let path = entry.expect("a migration file").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        let relative = file.strip_prefix(&root).expect("a file under the folder");
+        hasher.update(relative.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(std::fs::read(&file).expect("a migration file"));
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    let mut first = [0; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+fn admin_connection(base: &str) -> DbConnection {
+    ConnectionManager::new(base)
+        .connect()
+        .expect("VITRINE_TEST_DATABASE_URL must reach PostgreSQL")
+}
+
+/// `base` with its database name replaced by `name`.
+fn database_url(base: &str, name: &str) -> String {
+    let (url, query) = match base.split_once('?') {
+        Some((url, query)) => (url, format!("?{query}")),
+        None => (base, String::new()),
+    };
+    let (prefix, _) = url.rsplit_once('/').expect("a URL with a database name");
+    format!("{prefix}/{name}{query}")
 }
 
 /// A running Vitrine over its own database.

@@ -39,7 +39,7 @@ fn schema(conn: &mut DbConnection) -> Vec<String> {
 
 #[test]
 fn migrations_go_up_down_and_up_to_the_same_schema() {
-    let db = TestDb::new();
+    let db = TestDb::empty();
     let mut conn = ConnectionManager::new(&db.url)
         .connect()
         .expect("a connection");
