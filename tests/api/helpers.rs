@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use actix_web::http::Method;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -446,79 +447,70 @@ impl Request<'_> {
         self
     }
 
-    /// Sends the request and reads the whole response.
+    /// Sends the request on a connection of its own and reads the whole
+    /// response.
     pub fn send(self) -> Response {
-        let mut stream = TcpStream::connect(self.app.addr).expect("connect to the test server");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("a read timeout");
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.method,
-            self.path,
-            self.app.addr,
-            self.body.len()
-        );
-        for (name, value) in &self.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).expect("send the head");
-        // The server may answer (413) before reading the whole body.
-        let _ = stream.write_all(&self.body);
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        Response::parse(&raw)
+        let url = format!("http://{}{}", self.app.addr, self.path);
+        let what = format!("{} {}", self.method, self.path);
+        let method = Method::from_bytes(self.method.as_bytes())
+            .unwrap_or_else(|e| panic!("{what}: a method: {e}"));
+        actix_web::rt::System::new().block_on(async move {
+            // A client per request, and `Connection: close`: no connection
+            // outlives its request, so no request sees the state another
+            // left. Redirects are answers the tests check, not followed.
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .disable_redirects()
+                .no_default_headers()
+                .finish();
+            let mut request = client.request(method, url).force_close();
+            for (name, value) in &self.headers {
+                request = request.append_header((name.as_str(), value.as_str()));
+            }
+            let mut res = request
+                .send_body(self.body)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let body = res
+                .body()
+                .limit(MAX_RESPONSE_BYTES)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: the body: {e}"));
+            Response {
+                status: res.status().as_u16(),
+                headers: res
+                    .headers()
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.as_str().to_owned(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: body.to_vec(),
+            }
+        })
     }
 }
+
+/// Larger than any answer of the service, so that a whole body is always
+/// read.
+const MAX_RESPONSE_BYTES: usize = 1 << 30;
 
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Response {
     /// Its status code.
     pub status: u16,
-    /// Its headers, names in lower case.
+    /// Its headers, names in lower case; the values of one name in the
+    /// order they came.
     pub headers: Vec<(String, String)>,
     /// Its body.
     pub body: Vec<u8>,
 }
 
 impl Response {
-    fn parse(raw: &[u8]) -> Response {
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| {
-                panic!(
-                    "no complete HTTP response: {:?}",
-                    String::from_utf8_lossy(raw)
-                )
-            });
-        let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let mut body = raw[split + 4..].to_vec();
-        if headers
-            .iter()
-            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
-        {
-            body = dechunk(&body);
-        }
-        Response {
-            status,
-            headers,
-            body,
-        }
-    }
-
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
@@ -573,20 +565,6 @@ impl Response {
             .map(|e| e["field"].as_str().expect("a field name").to_owned())
             .collect()
     }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
-    }
-    out
 }
 
 /// The id of an entity.
