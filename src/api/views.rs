@@ -6,9 +6,12 @@
 //! offering not in its view) is the same 404, so that it learns nothing of
 //! what exists. Admin, editor and viewer keys preview any view.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -34,6 +37,47 @@ impl ViewQuery {
     fn day(&self) -> NaiveDate {
         self.on.unwrap_or_else(|| Utc::now().date_naive())
     }
+}
+
+/// A view as an answer: its JSON, with an `ETag` that is a digest of that
+/// JSON, so that a client sending it back in `If-None-Match` gets `304 Not
+/// Modified` until what it sees changes.
+fn view_response(req: &HttpRequest, view: &impl Serialize) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_vec(view)
+        .map_err(|e| ApiError::Internal(format!("a view did not serialise: {e}")))?;
+    let digest = Sha256::digest(&body);
+    let tag = format!(
+        "\"v{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .map(|t| t.trim().trim_start_matches("W/"))
+                    .any(|t| t == tag)
+        });
+    // A view is private to its customer: caches between may not keep it.
+    let mut answer = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    answer
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::VARY, "Authorization"));
+    Ok(if unchanged {
+        answer.finish()
+    } else {
+        answer.content_type("application/json").body(body)
+    })
 }
 
 /// The one answer a customer key gets for anything it may not see.
@@ -74,14 +118,23 @@ async fn load_customer_view(
     tag = "views",
     summary = "A customer's view",
     description = "The catalogue as the customer sees it on a day: the active offerings valid that day that are designed for one of its consumer groups or covered by one of its agreements in force; their services in the catalogue stage; the components of those services' products that customers may see, by their customer labels; its own agreements; with the overlays of its groups applied. Nothing else: no internal component, resource, cost, owner, other customer or offering not meant for it.\n\nA `customer` key reads its own customer's view only; anything else is a 404 that says nothing of what exists. Admin, editor and viewer keys preview any customer's view.",
-    params(("id" = Uuid, Path, description = "The customer's id."), ViewQuery),
-    responses((status = 200, description = "The customer's view.", body = CustomerView), GetErrors),
+    params(
+        ("id" = Uuid, Path, description = "The customer's id."),
+        ViewQuery,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The `ETag` of the view the client holds: `304` while it is still what the customer sees.")
+    ),
+    responses(
+        (status = 200, description = "The customer's view.", body = CustomerView, headers(("ETag" = String, description = "A digest of the view."))),
+        (status = 304, description = "The view is the one the client holds.", headers(("ETag" = String, description = "A digest of the view."))),
+        GetErrors
+    ),
     security(("api_key" = []))
 )]
 #[get("/customers/{id}/view")]
 pub async fn get_customer_view(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -90,7 +143,7 @@ pub async fn get_customer_view(
     let view = load_customer_view(&state, customer_id, query.day())
         .await?
         .ok_or_else(|| missing(&caller, "No customer has this id."))?;
-    Ok(HttpResponse::Ok().json(view))
+    view_response(&req, &view)
 }
 
 #[utoipa::path(
@@ -100,15 +153,21 @@ pub async fn get_customer_view(
     params(
         ("id" = Uuid, Path, description = "The customer's id."),
         ("offering_id" = Uuid, Path, description = "The offering's id."),
-        ViewQuery
+        ViewQuery,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The `ETag` of the offering the client holds: `304` while it is still what the customer sees.")
     ),
-    responses((status = 200, description = "The offering, as the customer sees it.", body = ViewOffering), GetErrors),
+    responses(
+        (status = 200, description = "The offering, as the customer sees it.", body = ViewOffering, headers(("ETag" = String, description = "A digest of the offering as shown."))),
+        (status = 304, description = "The offering is the one the client holds.", headers(("ETag" = String, description = "A digest of the offering as shown."))),
+        GetErrors
+    ),
     security(("api_key" = []))
 )]
 #[get("/customers/{id}/view/offerings/{offering_id}")]
 pub async fn get_customer_view_offering(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     query: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -127,21 +186,30 @@ pub async fn get_customer_view_offering(
                 "This offering is not in the customer's view on that day.",
             )
         })?;
-    Ok(HttpResponse::Ok().json(offering))
+    view_response(&req, &offering)
 }
 
 #[utoipa::path(
     tag = "views",
     summary = "A consumer group's view",
     description = "What a prospective customer of the group would see on a day: the active offerings valid that day designed for the group, with their catalogue services, the components customers may see, and the group's overlays applied. No agreements.",
-    params(("id" = Uuid, Path, description = "The consumer group's id."), ViewQuery),
-    responses((status = 200, description = "The consumer group's view.", body = ConsumerGroupView), GetErrors),
+    params(
+        ("id" = Uuid, Path, description = "The consumer group's id."),
+        ViewQuery,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The `ETag` of the view the client holds: `304` while it is still what the group sees.")
+    ),
+    responses(
+        (status = 200, description = "The consumer group's view.", body = ConsumerGroupView, headers(("ETag" = String, description = "A digest of the view."))),
+        (status = 304, description = "The view is the one the client holds.", headers(("ETag" = String, description = "A digest of the view."))),
+        GetErrors
+    ),
     security(("api_key" = []))
 )]
 #[get("/consumer-groups/{id}/view")]
 pub async fn get_consumer_group_view(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<ViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -152,5 +220,5 @@ pub async fn get_consumer_group_view(
         .run(move |catalogue| catalogue.consumer_group_view(group_id, on))
         .await?
         .ok_or_else(|| ApiError::NotFound("No consumer group has this id.".to_owned()))?;
-    Ok(HttpResponse::Ok().json(view))
+    view_response(&req, &view)
 }

@@ -1031,3 +1031,90 @@ fn a_view_takes_the_same_number_of_statements_whatever_the_size_of_the_catalogue
     assert!(small_count > 0, "the instrumentation counted nothing");
     assert_eq!(small_count, large_count);
 }
+
+#[test]
+fn a_view_has_an_etag_that_changes_only_when_what_the_customer_sees_changes() {
+    let app = TestApp::spawn();
+    let s = shop(&app);
+    let c = &s.catalogue;
+    let key = app.key("customer", Some(&id(&c.customer)));
+    let url = format!("/api/v1/customers/{}/view?on={ON}", id(&c.customer));
+    let read = |tag: Option<&str>| {
+        let mut req = app.req("GET", &url).key(&key);
+        if let Some(tag) = tag {
+            req = req.header("If-None-Match", tag);
+        }
+        req.send()
+    };
+    let first = read(None);
+    assert_eq!(first.status, 200);
+    let tag = first.header("etag").expect("an ETag").to_owned();
+    assert_eq!(first.header("cache-control"), Some("private, no-cache"));
+    assert_eq!(
+        read(None).header("etag"),
+        Some(tag.as_str()),
+        "the same view, the same tag"
+    );
+    let unchanged = read(Some(&tag));
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+    assert_eq!(unchanged.header("etag"), Some(tag.as_str()));
+    // An edit the customer does not see keeps the tag.
+    patch(
+        &app,
+        &format!(
+            "/api/v1/products/{}/components/{}",
+            id(&c.product),
+            id(&s.internal)
+        ),
+        json!({"role": "changed, internally"}),
+    );
+    assert_eq!(
+        read(Some(&tag)).status,
+        304,
+        "an internal change is not seen"
+    );
+    // An edit it sees changes it.
+    patch(
+        &app,
+        &format!("/api/v1/offerings/{}", id(&c.offering)),
+        json!({"name": "Hosting Platinum"}),
+    );
+    let changed = read(Some(&tag));
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.header("etag"), Some(tag.as_str()));
+    assert!(changed.text().contains("Hosting Platinum"));
+    // One offering of the view, and a consumer group's view, are tagged too.
+    let offering = app
+        .req(
+            "GET",
+            &format!(
+                "/api/v1/customers/{}/view/offerings/{}?on={ON}",
+                id(&c.customer),
+                id(&c.offering)
+            ),
+        )
+        .key(&key)
+        .send();
+    let offering_tag = offering.header("etag").expect("an ETag").to_owned();
+    assert_eq!(
+        app.req(
+            "GET",
+            &format!(
+                "/api/v1/customers/{}/view/offerings/{}?on={ON}",
+                id(&c.customer),
+                id(&c.offering)
+            )
+        )
+        .key(&key)
+        .header("If-None-Match", &offering_tag)
+        .send()
+        .status,
+        304
+    );
+    let group = app.get(&format!(
+        "/api/v1/consumer-groups/{}/view?on={ON}",
+        id(&c.group)
+    ));
+    assert!(group.header("etag").is_some());
+}
