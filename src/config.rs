@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::catalogue::webhook::{Destinations, Network};
+
 /// One setting: its variable, its default and what it means. [`SETTINGS`]
 /// lists them all, for `vitrine --help` and the README.
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +92,26 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "how long a POST's first answer is replayed for its Idempotency-Key",
     },
     Setting {
+        variable: "VITRINE_WEBHOOK_TIMEOUT_MS",
+        default: "10000",
+        meaning: "how long a webhook receiver has to answer one delivery",
+    },
+    Setting {
+        variable: "VITRINE_WEBHOOK_RETRY_BASE_MS",
+        default: "1000",
+        meaning: "the wait after a webhook delivery's first failure; it doubles at each failure, up to an hour",
+    },
+    Setting {
+        variable: "VITRINE_WEBHOOK_PAUSE_AFTER_SECS",
+        default: "86400",
+        meaning: "how long a webhook may fail without a success before it is paused",
+    },
+    Setting {
+        variable: "VITRINE_WEBHOOK_ALLOWED_NETWORKS",
+        default: "none",
+        meaning: "networks webhooks may deliver to besides public addresses, such as 10.1.0.0/16,::1",
+    },
+    Setting {
         variable: "VITRINE_WORKERS",
         default: "the number of cores",
         meaning: "HTTP worker threads",
@@ -138,6 +160,8 @@ pub struct Config {
     pub event_retention: Duration,
     /// How long the first answer to a POST with an `Idempotency-Key` is kept.
     pub idempotency_ttl: Duration,
+    /// How webhooks are delivered.
+    pub webhooks: crate::delivery::Settings,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -238,12 +262,42 @@ impl Config {
             event_retention: Duration::from_secs(
                 number("VITRINE_EVENT_RETENTION_DAYS", 30, 1, 36_500)? * 86_400,
             ),
+            webhooks: crate::delivery::Settings {
+                timeout: millis("VITRINE_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000)?,
+                retry_base: millis("VITRINE_WEBHOOK_RETRY_BASE_MS", 1000, 10, 3_600_000)?,
+                pause_after: Duration::from_secs(number(
+                    "VITRINE_WEBHOOK_PAUSE_AFTER_SECS",
+                    86_400,
+                    1,
+                    365 * 86_400,
+                )?),
+                destinations: networks(get("VITRINE_WEBHOOK_ALLOWED_NETWORKS").as_deref())?,
+            },
             workers: match get("VITRINE_WORKERS") {
                 None => None,
                 Some(_) => Some(number("VITRINE_WORKERS", 1, 1, 256)? as usize),
             },
         })
     }
+}
+
+/// The destinations of `VITRINE_WEBHOOK_ALLOWED_NETWORKS`: comma-separated
+/// networks (`10.0.0.0/8`) or addresses.
+fn networks(value: Option<&str>) -> Result<Destinations, ConfigError> {
+    let mut allowed = Vec::new();
+    for item in value.unwrap_or_default().split(',').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        allowed.push(Network::parse(item).ok_or_else(|| ConfigError {
+            variable: "VITRINE_WEBHOOK_ALLOWED_NETWORKS",
+            message: format!(
+                "`{item}` is not a network: give addresses or networks such as 10.1.0.0/16 or ::1, \
+                 separated by commas"
+            ),
+        })?);
+    }
+    Ok(Destinations::new(allowed))
 }
 
 /// Checks that a database URL names PostgreSQL or an SQLite file, so that a

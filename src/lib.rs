@@ -9,6 +9,7 @@
 pub mod api;
 pub mod catalogue;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod service;
 pub mod startup;

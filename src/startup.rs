@@ -383,6 +383,7 @@ pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
         config.pool_size as usize,
         config.acquire_timeout,
     )
+    .with_destinations(config.webhooks.destinations.clone())
 }
 
 /// Connections waiting to be accepted at most: a burst of clients waits
@@ -423,6 +424,16 @@ fn prune_hourly(catalogue: Catalogue, retention: Duration) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the change feed could not be pruned"),
         }
+        match catalogue.prune_webhook_deliveries(cutoff) {
+            Ok(pruned) if pruned > 0 => {
+                tracing::info!(
+                    deliveries_pruned = pruned,
+                    "webhook deliveries kept to the feed's retention"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "webhook deliveries could not be pruned"),
+        }
         if let Err(e) = catalogue.prune_idempotency_keys() {
             tracing::warn!(error = %e, "expired idempotency keys could not be deleted");
         }
@@ -445,6 +456,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         );
     }
     prune_hourly(catalogue.clone(), config.event_retention);
+    crate::delivery::start(catalogue.clone(), config.webhooks.clone());
     let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;

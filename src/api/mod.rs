@@ -24,6 +24,7 @@ pub mod spec;
 pub mod strict_json;
 pub mod transfer;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub idempotency_ttl: Duration,
     /// The largest document an import takes, in bytes.
     pub max_import_bytes: usize,
+    /// Where webhooks may deliver.
+    pub destinations: crate::catalogue::webhook::Destinations,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -78,9 +81,20 @@ impl AppState {
             bodies,
             idempotency_ttl,
             max_import_bytes,
+            destinations: crate::catalogue::webhook::Destinations::default(),
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }
+    }
+
+    /// The same state, with webhooks allowed to deliver to `destinations`
+    /// (public addresses only when not called).
+    pub fn with_destinations(
+        mut self,
+        destinations: crate::catalogue::webhook::Destinations,
+    ) -> AppState {
+        self.destinations = destinations;
+        self
     }
 
     /// Runs blocking catalogue work on the blocking pool, once a connection
@@ -185,6 +199,12 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(api_keys::create_api_key)
         .service(api_keys::get_api_key)
         .service(api_keys::delete_api_key)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries)
         .service(changes::list_changes)
         .service(transfer::export_catalogue)
         .service(transfer::import_catalogue);
@@ -214,6 +234,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "views", description = "The catalogue as one customer, or one consumer group, sees it: computed, never stored, built from an allow-list of fields."),
         (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
         (name = "transfer", description = "The whole catalogue as one document: export it, import it (all or nothing, matched by id or external reference)."),
+        (name = "webhooks", description = "Subscriptions that receive the change feed's events as they commit, signed, retried, at least once and in order."),
         (name = "changes", description = "The change feed: every committed change to the catalogue, in commit order, for the tools that follow it."),
         (name = "health", description = "Liveness and readiness, without a key."),
     )

@@ -18,6 +18,8 @@ text_enum! {
         Updated => "updated",
         /// It was deleted.
         Deleted => "deleted",
+        /// What it shows changed: the kind of `customer_view` events.
+        Changed => "changed",
     }
 }
 
@@ -88,7 +90,8 @@ impl Event {
 }
 
 /// The kinds of entity whose changes the feed carries: the catalogue's, not
-/// the API keys'.
+/// the API keys' or the webhook subscriptions'.
 pub fn in_feed(entity: &str) -> bool {
     entity != <super::api_key::ApiKey as super::Entity>::KIND
+        && entity != <super::webhook::Webhook as super::Entity>::KIND
 }

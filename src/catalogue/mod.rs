@@ -19,6 +19,7 @@ pub mod resource;
 pub mod service;
 pub mod validate;
 pub mod view;
+pub mod webhook;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::de::DeserializeOwned;

@@ -22,6 +22,7 @@ pub mod resources;
 pub mod schema;
 pub mod services;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 

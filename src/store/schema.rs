@@ -246,6 +246,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_seq -> BigInt,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        duration_ms -> Integer,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        delivered -> Bool,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        filter -> Text,
+        status -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+        position -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        paused_reason -> Nullable<Text>,
+        lease_token -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(agreements -> customers (customer_id));
 diesel::joinable!(agreements -> offerings (offering_id));
 diesel::joinable!(api_keys -> customers (customer_id));
@@ -265,6 +301,7 @@ diesel::joinable!(overlays -> offerings (offering_id));
 diesel::joinable!(service_outcomes -> services (service_id));
 diesel::joinable!(service_products -> products (product_id));
 diesel::joinable!(service_products -> services (service_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agreements,
@@ -288,4 +325,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_outcomes,
     service_products,
     services,
+    webhook_deliveries,
+    webhooks,
 );

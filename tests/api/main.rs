@@ -22,3 +22,4 @@ mod transfer;
 mod unit_of_work;
 mod validation;
 mod view;
+mod webhooks;
