@@ -441,6 +441,28 @@ fn prune_hourly(catalogue: Catalogue, retention: Duration) {
     });
 }
 
+/// Compares the customers' views after each change of the catalogue, and
+/// once a day as the day turns, recording an event for each customer whose
+/// view changed.
+fn watch_views(catalogue: Catalogue) {
+    std::thread::spawn(move || {
+        let mut day = None;
+        loop {
+            let today = chrono::Utc::now().date_naive();
+            match catalogue.watch_views(today, day != Some(today)) {
+                Ok(changed) => {
+                    day = Some(today);
+                    if let Some(changed @ 1..) = changed {
+                        tracing::info!(customers = changed, "customer views changed");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "customer views could not be compared"),
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    });
+}
+
 /// Serves the API until the process is stopped.
 pub async fn serve(config: Config) -> Result<(), StartError> {
     // The address first: a port in use is found before the database is touched.
@@ -457,6 +479,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     prune_hourly(catalogue.clone(), config.event_retention);
     crate::delivery::start(catalogue.clone(), config.webhooks.clone());
+    watch_views(catalogue.clone());
     let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     server.await?;

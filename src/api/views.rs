@@ -11,7 +11,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -19,7 +18,7 @@ use super::auth::{Caller, Permission};
 use super::responses::GetErrors;
 use super::AppState;
 use crate::catalogue::api_key::Role;
-use crate::catalogue::view::{ConsumerGroupView, CustomerView, ViewOffering};
+use crate::catalogue::view::{digest_of, ConsumerGroupView, CustomerView, ViewOffering};
 use crate::error::ApiError;
 
 /// The day a view is computed for.
@@ -45,14 +44,7 @@ impl ViewQuery {
 fn view_response(req: &HttpRequest, view: &impl Serialize) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(view)
         .map_err(|e| ApiError::Internal(format!("a view did not serialise: {e}")))?;
-    let digest = Sha256::digest(&body);
-    let tag = format!(
-        "\"v{}\"",
-        digest[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let tag = format!("\"v{}\"", digest_of(&body));
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)

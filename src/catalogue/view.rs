@@ -221,6 +221,19 @@ pub struct ViewAgreement {
     pub ends_on: Option<NaiveDate>,
 }
 
+/// A digest of what a view shows: its JSON, hashed. The same view has the
+/// same digest; a view that shows anything else has another.
+pub fn digest(view: &impl Serialize) -> Result<String, serde_json::Error> {
+    Ok(digest_of(&serde_json::to_vec(view)?))
+}
+
+/// The digest of a view serialised as `body`.
+pub fn digest_of(body: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(body);
+    hash[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Whether an offering is offered on `on`: active, inside its window.
 pub fn is_offered(offering: &Offering, on: NaiveDate) -> bool {
     let o = &offering.fields;

@@ -21,6 +21,7 @@ pub mod products;
 pub mod resources;
 pub mod schema;
 pub mod services;
+pub mod view_watch;
 pub mod views;
 pub mod webhooks;
 

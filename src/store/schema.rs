@@ -63,6 +63,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_view_digests (customer_id) {
+        customer_id -> Text,
+        digest -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     customers (id) {
         id -> Text,
         name -> Text,
@@ -247,6 +255,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    view_watch (id) {
+        id -> Integer,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Text,
         webhook_id -> Text,
@@ -309,6 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     components,
     consumer_groups,
     customer_consumer_groups,
+    customer_view_digests,
     customers,
     events,
     external_refs,
@@ -325,6 +341,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_outcomes,
     service_products,
     services,
+    view_watch,
     webhook_deliveries,
     webhooks,
 );

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{id, TestApp};
+use crate::helpers::{id, send_raw, try_send, Server, TestApp, TestDb, ADMIN_KEY};
 
 /// Reads the whole feed from `cursor`, `limit` events at a time; returns the
 /// events and the cursor to resume from.
@@ -263,5 +263,142 @@ fn the_feed_after_concurrent_writers_is_the_committed_writes_none_missing_or_rep
         "change feed: {} writes by {WRITERS} concurrent writers, {} events read live with a cursor, none missing, none repeated, in commit order",
         acknowledged.len(),
         streamed.len()
+    );
+}
+
+/// The `customer_view` events after `cursor` (their customer ids, in
+/// order), and the cursor after the last event read.
+fn view_events(addr: &str, cursor: &str) -> (Vec<String>, String) {
+    let mut cursor = cursor.to_owned();
+    let mut customers = Vec::new();
+    loop {
+        let path = format!("/api/v1/changes?limit=500&after={cursor}");
+        let (status, page) = try_send(addr, "GET", &path, None).expect("the feed");
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().expect("events").clone();
+        for e in &items {
+            if e["entity_type"] == "customer_view" {
+                assert_eq!(e["kind"], "changed", "{e}");
+                assert_eq!(e["actor"], "system", "{e}");
+                customers.push(e["entity_id"].as_str().expect("a customer").to_owned());
+            }
+        }
+        cursor = page["next_cursor"].as_str().expect("a cursor").to_owned();
+        if items.is_empty() {
+            return (customers, cursor);
+        }
+    }
+}
+
+/// Waits until the `customer_view` events after `cursor` name `expected`
+/// (as a set), then returns them in order with the cursor after them.
+fn wait_for_views(addr: &str, cursor: &str, expected: &[&String]) -> (Vec<String>, String) {
+    let expected: BTreeSet<&str> = expected.iter().map(|s| s.as_str()).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (customers, next) = view_events(addr, cursor);
+        let got: BTreeSet<&str> = customers.iter().map(String::as_str).collect();
+        if expected.is_subset(&got) {
+            return (customers, next);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "view events {got:?}, expected {expected:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_view_changing_edit_tells_exactly_the_customers_whose_view_changed() {
+    let db = TestDb::new();
+    let server = Server::start(&db.url, &[]);
+    let addr = server.addr.as_str();
+    let post = |path: &str, body: Value| {
+        let (status, created) = try_send(addr, "POST", path, Some(&body)).expect("an answer");
+        assert_eq!(status, 201, "{path}: {created}");
+        created
+    };
+    let patch = |path: &str, body: Value| {
+        let (status, _, patched) = send_raw(
+            addr,
+            "PATCH",
+            path,
+            &[
+                ("Authorization", &format!("Bearer {ADMIN_KEY}")),
+                ("If-Match", "*"),
+            ],
+            Some(&body),
+        )
+        .expect("an answer");
+        assert_eq!(status, 200, "{path}: {patched}");
+    };
+    let resource = post(
+        "/api/v1/resources",
+        json!({"name": "VM", "dimension": "information_and_technology"}),
+    );
+    let product = post("/api/v1/products", json!({"name": "Server"}));
+    let components = format!("/api/v1/products/{}/components", id(&product));
+    let internal = post(
+        &components,
+        json!({"resource_id": id(&resource), "visibility": "internal", "role": "hypervisor"}),
+    );
+    post(
+        &components,
+        json!({"resource_id": id(&resource), "visibility": "customer", "customer_label": "A server"}),
+    );
+    let service = post(
+        "/api/v1/services",
+        json!({"name": "Hosting", "product_ids": [id(&product)], "portfolio_stage": "catalogue"}),
+    );
+    let g1 = post("/api/v1/consumer-groups", json!({"name": "G1"}));
+    let g2 = post("/api/v1/consumer-groups", json!({"name": "G2"}));
+    let offering = |name: &str, group: &Value| {
+        post(
+            "/api/v1/offerings",
+            json!({"name": name, "service_ids": [id(&service)],
+                "consumer_group_ids": [id(group)], "status": "active"}),
+        )
+    };
+    let (o1, o2) = (offering("Gold", &g1), offering("Silver", &g2));
+    let customer = |name: &str, groups: Vec<&Value>| {
+        let ids: Vec<String> = groups.into_iter().map(id).collect();
+        id(&post(
+            "/api/v1/customers",
+            json!({"name": name, "consumer_group_ids": ids}),
+        ))
+    };
+    let a = customer("A", vec![&g1]);
+    let b = customer("B", vec![&g1]);
+    let c = customer("C", vec![&g2]);
+    let d = customer("D", vec![]);
+
+    // Each customer's view is first seen once it exists.
+    let (first, cursor) = wait_for_views(addr, "f0", &[&a, &b, &c, &d]);
+    assert_eq!(first.len(), 4, "{first:?}");
+
+    // An offering of G1 renamed: A and B see it, C and D do not.
+    patch(
+        &format!("/api/v1/offerings/{}", id(&o1)),
+        json!({"name": "Gold+"}),
+    );
+    let (renamed, cursor) = wait_for_views(addr, &cursor, &[&a, &b]);
+    let renamed: BTreeSet<String> = renamed.into_iter().collect();
+    assert_eq!(renamed, BTreeSet::from([a.clone(), b.clone()]));
+
+    // An internal component changed: no customer sees it, so none is told.
+    // Then G2's offering renamed: C alone; nothing in between.
+    patch(
+        &format!("{components}/{}", id(&internal)),
+        json!({"role": "storage", "quantity": 3}),
+    );
+    patch(
+        &format!("/api/v1/offerings/{}", id(&o2)),
+        json!({"name": "Silver+"}),
+    );
+    let (after, _) = wait_for_views(addr, &cursor, &[&c]);
+    assert_eq!(after, vec![c.clone()], "the internal change told no one");
+    println!(
+        "view events: 4 first seen, 2 of 4 after a G1 rename, 0 after an internal change, 1 after a G2 rename"
     );
 }

@@ -455,14 +455,10 @@ impl Request<'_> {
         let method = Method::from_bytes(self.method.as_bytes())
             .unwrap_or_else(|e| panic!("{what}: a method: {e}"));
         actix_web::rt::System::new().block_on(async move {
-            // A client per request, and `Connection: close`: no connection
-            // outlives its request, so no request sees the state another
-            // left. Redirects are answers the tests check, not followed.
-            let client = awc::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .disable_redirects()
-                .no_default_headers()
-                .finish();
+            // `Connection: close`: no connection outlives its request, so no
+            // request sees the state another left. Redirects are answers the
+            // tests check, not followed.
+            let client = CLIENT.with(Clone::clone);
             let mut request = client.request(method, url).force_close();
             for (name, value) in &self.headers {
                 request = request.append_header((name.as_str(), value.as_str()));
@@ -492,6 +488,17 @@ impl Request<'_> {
             }
         })
     }
+}
+
+thread_local! {
+    /// One client per thread: making one loads the system's TLS roots,
+    /// which costs more than a request. No connection is kept between
+    /// requests (`Connection: close`).
+    static CLIENT: awc::Client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .disable_redirects()
+        .no_default_headers()
+        .finish();
 }
 
 /// Larger than any answer of the service, so that a whole body is always

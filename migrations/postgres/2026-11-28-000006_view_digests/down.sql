@@ -1,0 +1,2 @@
+DROP TABLE view_watch;
+DROP TABLE customer_view_digests;

@@ -1,0 +1,92 @@
+//! Customer views that say when they change: after the catalogue changes,
+//! every customer's view is compared with the one last seen, and each
+//! customer whose view differs gets a `customer_view` event (its id only,
+//! no content), in the change feed and so to webhooks. A change no
+//! customer sees, such as an internal component's, emits none.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{Catalogue, Error, Tx};
+use crate::catalogue::event::{ActorKind, Event, EventKind};
+use crate::catalogue::view::digest;
+use crate::catalogue::webhook::CUSTOMER_VIEW;
+use crate::catalogue::CatalogueError;
+use crate::store::{events, view_watch};
+
+impl Catalogue {
+    /// Compares the views of every customer on `on` with those last seen,
+    /// when the catalogue changed since the last comparison (or always,
+    /// with `force`, as when the day changes); records one event per
+    /// customer whose view changed. Returns how many changed; none when
+    /// there was nothing to compare, or another replica compared first.
+    pub fn watch_views(&self, on: NaiveDate, force: bool) -> Result<Option<usize>, Error> {
+        let (position, pending) = self.read(|tx| {
+            let position = view_watch::position(tx.conn())?;
+            let pending = if force {
+                events::bounds(tx.conn())?.map(|(_, last)| last)
+            } else {
+                view_watch::pending(tx.conn(), position)?
+            };
+            Ok::<_, Error>((position, pending))
+        })?;
+        let Some(last) = pending.or(force.then_some(position)) else {
+            return Ok(None);
+        };
+        // The views, read after `last` committed: each holds every change
+        // up to it.
+        let seen: Vec<(Uuid, String)> = self.read(|tx| {
+            let mut seen = Vec::new();
+            for id in view_watch::customer_ids(tx.conn())? {
+                if let Some(shown) = super::customer_view(tx, id, on)? {
+                    let digest = digest(&shown).map_err(|e| CatalogueError::Internal {
+                        what: "a view did not serialise",
+                        cause: e.to_string(),
+                    })?;
+                    seen.push((id, digest));
+                }
+            }
+            Ok::<_, Error>(seen)
+        })?;
+        self.store.write(|conn| {
+            if view_watch::lock_position(conn)? != Some(position) {
+                return Ok(None);
+            }
+            let mut before = view_watch::digests(conn)?;
+            let at = crate::catalogue::now();
+            let mut changed = Vec::new();
+            for (id, digest) in &seen {
+                let version = match before.remove(id) {
+                    Some((old, _)) if old == *digest => continue,
+                    Some((_, version)) => version + 1,
+                    None => 1,
+                };
+                view_watch::put(conn, *id, digest, version)?;
+                changed.push(event(*id, version, at));
+            }
+            // The customers gone since: their view is gone too.
+            for (id, (_, version)) in before {
+                view_watch::remove(conn, id)?;
+                changed.push(event(id, version + 1, at));
+            }
+            events::append(conn, &changed)?;
+            // Changes committed after `last` may be missing from the views
+            // read: the next comparison takes them.
+            view_watch::set_position(conn, last)?;
+            Ok::<_, Error>(Some(changed.len()))
+        })
+    }
+}
+
+fn event(customer_id: Uuid, version: i32, at: chrono::DateTime<chrono::Utc>) -> Event {
+    Event {
+        id: Uuid::now_v7(),
+        entity_type: CUSTOMER_VIEW.to_owned(),
+        entity_id: customer_id,
+        kind: EventKind::Changed,
+        version,
+        actor: ActorKind::System,
+        actor_key_id: None,
+        occurred_at: at,
+    }
+}
