@@ -102,6 +102,7 @@ pub fn finish(spec: &mut Value, entities: &[EntityRules]) {
     add_patch_schemas(spec, &immutable);
     add_links(spec);
     add_idempotency_keys(spec);
+    describe_deliveries(spec);
     refuse_nul_in_texts(spec);
     declare_public_operations(spec);
 }
@@ -413,6 +414,33 @@ fn add_idempotency_keys(spec: &mut Value) {
             "schema": {"type": "string", "enum": ["true"]}
         });
     }
+}
+
+/// Documents what a webhook receiver gets (OpenAPI 3.1 `webhooks`): the
+/// event, and the headers that identify and sign it.
+fn describe_deliveries(spec: &mut Value) {
+    let header = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "header", "required": true, "description": description, "schema": schema});
+    spec["webhooks"] = json!({
+        "event": {"post": {
+            "operationId": "deliver_event",
+            "tags": ["webhooks"],
+            "summary": "An event, delivered to a subscription",
+            "description": "What Vitrine POSTs to a subscription's URL: one event of the change feed, as `GET /api/v1/changes` serves it, in feed order, at least once (a receiver skips an `id` it has seen). To check it, compute the HMAC-SHA256, keyed with the subscription's secret, of `X-Vitrine-Timestamp`, a `.`, and the body as received; compare its hex with `X-Vitrine-Signature` after `v1=`, in constant time; refuse timestamps older than a few minutes.",
+            "parameters": [
+                header(crate::delivery::EVENT_ID_HEADER, "The event's id, as `id` in the body.", json!({"type": "string", "format": "uuid"})),
+                header("X-Vitrine-Webhook-Id", "The subscription's id.", json!({"type": "string", "format": "uuid"})),
+                header("X-Vitrine-Timestamp", "When the delivery was signed, in Unix seconds.", json!({"type": "string", "pattern": "^[0-9]{1,19}$"})),
+                header("X-Vitrine-Signature", "`v1=` and the hex HMAC-SHA256 of the timestamp, a `.` and the body.", json!({"type": "string", "pattern": "^v1=[0-9a-f]{64}$"}))
+            ],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}},
+            "responses": {
+                "2XX": {"description": "Delivered: the subscription moves on to its next event."},
+                "4XX": {"description": "Not delivered: recorded, and tried again after a wait that doubles at each failure, up to an hour."},
+                "5XX": {"description": "Not delivered: recorded, and tried again after a wait that doubles at each failure, up to an hour."}
+            },
+            "security": []
+        }}
+    });
 }
 
 /// Says of every operation that names no security requirement that it
