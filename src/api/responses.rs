@@ -127,8 +127,9 @@ error_set!(
     GetErrors = [400, 401, 403, 404, 500, 503]
 );
 error_set!(
-    /// The errors of a create.
-    CreateErrors = [400, 401, 403, 408, 413, 415, 422, 500, 503]
+    /// The errors of a create: 409 when an external reference it names is
+    /// another entity's already.
+    CreateErrors = [400, 401, 403, 408, 409, 413, 415, 422, 500, 503]
 );
 error_set!(
     /// The errors of a key's create: 409 when it replays a create whose
@@ -137,7 +138,7 @@ error_set!(
 );
 error_set!(
     /// The errors of a create in a sub-collection, whose parent may be missing.
-    CreateChildErrors = [400, 401, 403, 404, 408, 413, 415, 422, 500, 503]
+    CreateChildErrors = [400, 401, 403, 404, 408, 409, 413, 415, 422, 500, 503]
 );
 error_set!(
     /// The errors of a merge patch.

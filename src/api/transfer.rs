@@ -26,7 +26,9 @@ pub struct ExportQuery {
     /// These kinds only, separated by commas: `resources`, `products`,
     /// `components`, `services`, `consumer_groups`, `offerings`,
     /// `customers`, `agreements`, `overlays`; all when absent.
-    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
+    #[param(
+        pattern = "^(resources|products|components|services|consumer_groups|offerings|customers|agreements|overlays)(,(resources|products|components|services|consumer_groups|offerings|customers|agreements|overlays))*$"
+    )]
     pub kinds: Option<String>,
     /// Entities changed at or after this time only (RFC 3339).
     pub changed_since: Option<DateTime<Utc>>,
