@@ -263,6 +263,14 @@ pub fn claim(
         .collect()
 }
 
+/// The subscription `id` while the lease of `token` holds on it.
+#[diesel::dsl::auto_type]
+fn leased(id: String, token: String) -> _ {
+    webhooks::table
+        .filter(webhooks::id.eq(id))
+        .filter(webhooks::lease_token.eq(token))
+}
+
 /// Marks the events up to `position` handled, and the failures over, while
 /// the lease of `token` holds, and extends it to `until`. Returns whether
 /// it held (a subscription deleted or leased by another since is left
@@ -274,19 +282,15 @@ pub fn advance(
     position: i64,
     until: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let updated = diesel::update(
-        webhooks::table
-            .filter(webhooks::id.eq(id.to_string()))
-            .filter(webhooks::lease_token.eq(token)),
-    )
-    .set((
-        webhooks::position.eq(position),
-        webhooks::attempts.eq(0),
-        webhooks::next_attempt_at.eq(None::<NaiveDateTime>),
-        webhooks::failing_since.eq(None::<NaiveDateTime>),
-        webhooks::leased_until.eq(to_db_time(until)),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(leased(id.to_string(), token.to_owned()))
+        .set((
+            webhooks::position.eq(position),
+            webhooks::attempts.eq(0),
+            webhooks::next_attempt_at.eq(None::<NaiveDateTime>),
+            webhooks::failing_since.eq(None::<NaiveDateTime>),
+            webhooks::leased_until.eq(to_db_time(until)),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -299,16 +303,12 @@ pub fn skip(
     position: i64,
     until: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let updated = diesel::update(
-        webhooks::table
-            .filter(webhooks::id.eq(id.to_string()))
-            .filter(webhooks::lease_token.eq(token)),
-    )
-    .set((
-        webhooks::position.eq(position),
-        webhooks::leased_until.eq(to_db_time(until)),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(leased(id.to_string(), token.to_owned()))
+        .set((
+            webhooks::position.eq(position),
+            webhooks::leased_until.eq(to_db_time(until)),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -334,10 +334,7 @@ pub fn fail(
     token: &str,
     failure: &Failure,
 ) -> Result<bool, StoreError> {
-    let target = webhooks::table
-        .filter(webhooks::id.eq(id.to_string()))
-        .filter(webhooks::lease_token.eq(token));
-    let updated = diesel::update(target)
+    let updated = diesel::update(leased(id.to_string(), token.to_owned()))
         .set((
             webhooks::attempts.eq(failure.attempts),
             webhooks::next_attempt_at.eq(to_db_time(failure.retry_at)),
@@ -363,16 +360,12 @@ pub fn fail(
 
 /// Releases the lease of `token`, when it holds.
 pub fn release(conn: &mut DbConnection, id: Uuid, token: &str) -> Result<(), StoreError> {
-    diesel::update(
-        webhooks::table
-            .filter(webhooks::id.eq(id.to_string()))
-            .filter(webhooks::lease_token.eq(token)),
-    )
-    .set((
-        webhooks::lease_token.eq(None::<String>),
-        webhooks::leased_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
+    diesel::update(leased(id.to_string(), token.to_owned()))
+        .set((
+            webhooks::lease_token.eq(None::<String>),
+            webhooks::leased_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
