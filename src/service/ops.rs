@@ -85,19 +85,32 @@ pub fn patch<E: Writable>(
     let mut errors = Errors::default();
     reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;
-    check_references::<E>(work, &input)?;
-    check_external_refs::<E>(work, id, &input)?;
+    update::<E>(work, scope, meta, &input)
+}
+
+/// Writes `input` over the entity of `meta`, checked already on its own:
+/// its references must exist and its external references be its own. The
+/// next version is written only over `meta`'s.
+fn update<E: Writable>(
+    work: &mut UnitOfWork,
+    scope: E::Scope,
+    meta: Meta,
+    input: &E::Input,
+) -> Result<E, Error> {
+    let id = meta.id;
+    check_references::<E>(work, input)?;
+    check_external_refs::<E>(work, id, input)?;
     let next = meta.next();
-    // The row is locked, so another writer cannot have changed it since it
-    // was read; the version is checked all the same.
-    let Some(mut rows) = E::update(work.conn(), &next, meta.version, &input)? else {
+    // Callers lock the row, so another writer cannot have changed it since
+    // it was read; the version is checked all the same.
+    let Some(mut rows) = E::update(work.conn(), &next, meta.version, input)? else {
         return Err(CatalogueError::PreconditionFailed.into());
     };
     rows.extend(external_refs::replace(
         work.conn(),
         E::KIND,
         id,
-        E::external_refs(&input),
+        E::external_refs(input),
     )?);
     let updated = get::<E>(work, scope, id)?;
     record::<E>(work, &next, Operation::Updated, rows);
@@ -285,7 +298,6 @@ pub fn replace<E: Writable>(
     input: E::Input,
 ) -> Result<(E, Upsert), Error> {
     let meta = *current.meta();
-    let id = meta.id;
     let document = |fields: &E::Input| {
         serde_json::to_value(fields)
             .map(reference::normalized)
@@ -311,21 +323,7 @@ pub fn replace<E: Writable>(
         }
     }
     errors.into_result()?;
-    check_references::<E>(work, &input)?;
-    check_external_refs::<E>(work, id, &input)?;
-    let next = meta.next();
-    let Some(mut rows) = E::update(work.conn(), &next, meta.version, &input)? else {
-        return Err(CatalogueError::PreconditionFailed.into());
-    };
-    rows.extend(external_refs::replace(
-        work.conn(),
-        E::KIND,
-        id,
-        E::external_refs(&input),
-    )?);
-    let updated = get::<E>(work, scope, id)?;
-    record::<E>(work, &next, Operation::Updated, rows);
-    Ok((updated, Upsert::Updated))
+    Ok((update::<E>(work, scope, meta, &input)?, Upsert::Updated))
 }
 
 /// `input`, with `reference` among its references: refused when it names

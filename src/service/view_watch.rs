@@ -69,10 +69,16 @@ impl Catalogue {
                 view_watch::remove(conn, id)?;
                 changed.push(event(id, version + 1, at));
             }
-            events::append(conn, &changed)?;
             // Changes committed after `last` may be missing from the views
-            // read: the next comparison takes them.
-            view_watch::set_position(conn, last)?;
+            // read: the next comparison takes them. When none came between,
+            // the events just written are passed too, so that the next look
+            // for changes does not read them again.
+            let first = events::append(conn, &changed)?;
+            let position = match first {
+                Some(first) if first == last + 1 => last + changed.len() as i64,
+                _ => last,
+            };
+            view_watch::set_position(conn, position)?;
             Ok::<_, Error>(Some(changed.len()))
         })
     }

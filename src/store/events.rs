@@ -28,10 +28,10 @@ struct EventRow {
 }
 
 /// Appends `batch`, numbered after the last event, in the transaction of
-/// the changes they record.
-pub fn append(conn: &mut DbConnection, batch: &[Event]) -> Result<(), StoreError> {
+/// the changes they record; returns the number given to its first event.
+pub fn append(conn: &mut DbConnection, batch: &[Event]) -> Result<Option<i64>, StoreError> {
     if batch.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     // SQLite holds its one write lock already (BEGIN IMMEDIATE).
     if let DbConnection::Pg(pg) = conn {
@@ -41,6 +41,7 @@ pub fn append(conn: &mut DbConnection, batch: &[Event]) -> Result<(), StoreError
         .select(diesel::dsl::max(events::seq))
         .first(conn)?;
     let mut seq = last.unwrap_or(0);
+    let first = seq + 1;
     for event in batch {
         seq += 1;
         diesel::insert_into(events::table)
@@ -57,7 +58,7 @@ pub fn append(conn: &mut DbConnection, batch: &[Event]) -> Result<(), StoreError
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(Some(first))
 }
 
 /// Up to `limit` events after `seq`, in order, each with its number.

@@ -191,6 +191,35 @@ type ClaimRow = (
     Option<NaiveDateTime>,
 );
 
+/// The active subscriptions with events after their position (the last
+/// being `last`), not waiting for a retry and not leased by another at `now`.
+#[diesel::dsl::auto_type]
+fn due(last: i64, now: NaiveDateTime) -> _ {
+    let active: &'static str = WebhookStatus::Active.as_str();
+    webhooks::table
+        .filter(webhooks::status.eq(active))
+        .filter(webhooks::position.lt(last))
+        .filter(
+            webhooks::next_attempt_at
+                .is_null()
+                .or(webhooks::next_attempt_at.le(now)),
+        )
+        .filter(
+            webhooks::leased_until
+                .is_null()
+                .or(webhooks::leased_until.lt(now)),
+        )
+}
+
+/// Whether any subscription is due for delivery at `now`: a read, so that
+/// looking for work takes no write lock.
+pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let Some(last) = super::events::bounds(conn)?.map(|(_, last)| last) else {
+        return Ok(false);
+    };
+    Ok(diesel::select(diesel::dsl::exists(due(last, to_db_time(now)))).get_result(conn)?)
+}
+
 /// Leases to `token`, until `until`, up to `limit` active subscriptions
 /// that have events after their position, are not waiting for a retry and
 /// are not leased by another: rows another replica is claiming at the same
@@ -205,20 +234,7 @@ pub fn claim(
     let Some(last) = super::events::bounds(conn)?.map(|(_, last)| last) else {
         return Ok(Vec::new());
     };
-    let now = to_db_time(now);
-    let due = webhooks::table
-        .filter(webhooks::status.eq(WebhookStatus::Active.as_str()))
-        .filter(webhooks::position.lt(last))
-        .filter(
-            webhooks::next_attempt_at
-                .is_null()
-                .or(webhooks::next_attempt_at.le(now)),
-        )
-        .filter(
-            webhooks::leased_until
-                .is_null()
-                .or(webhooks::leased_until.lt(now)),
-        )
+    let due = due(last, to_db_time(now))
         .order(webhooks::id)
         .limit(limit)
         .select((
