@@ -45,7 +45,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     use crate::api::spec::EntityRules;
     use crate::catalogue::{
         agreement::Agreement, component::Component, consumer_group::ConsumerGroup,
-        customer::Customer, offering::Offering, overlay::Overlay, product::Product,
+        customer::Customer, offering::Offering, overlay::Overlay, price::Price, product::Product,
         resource::Resource, service::Service,
     };
 
@@ -60,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             EntityRules::of::<Product>("Product"),
             EntityRules::of::<Component>("Component"),
             EntityRules::of::<Service>("Service"),
+            EntityRules::of::<Price>("Price"),
             EntityRules::of::<Offering>("Offering"),
             EntityRules::of::<ConsumerGroup>("ConsumerGroup"),
             EntityRules::of::<Customer>("Customer"),

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod offerings;
 pub mod overlays;
 pub mod pagination;
+pub mod prices;
 pub mod products;
 pub mod resources;
 pub mod responses;
@@ -157,6 +158,13 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(services::delete_service)
         .service(services::get_service_by_ref)
         .service(services::put_service_by_ref)
+        .service(prices::list_prices)
+        .service(prices::create_price)
+        .service(prices::get_price)
+        .service(prices::update_price)
+        .service(prices::delete_price)
+        .service(prices::get_price_by_ref)
+        .service(prices::put_price_by_ref)
         .service(offerings::list_offerings)
         .service(offerings::create_offering)
         .service(offerings::get_offering)
@@ -226,11 +234,12 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "resources", description = "What the organisation has, in the four dimensions of service management: people, technology, partners, processes."),
         (name = "products", description = "Configurations of resources; each component says whether customers may see it, and how."),
         (name = "services", description = "Services built on one or more products, with utility, warranty and portfolio stage."),
+        (name = "prices", description = "What offerings cost: one-time, recurring and usage prices, several per offering, tailored per consumer group by overlays."),
         (name = "offerings", description = "Service offerings: services packaged for consumer groups as goods, access to resources and service actions."),
         (name = "consumer-groups", description = "The groups of consumers offerings are designed for."),
         (name = "customers", description = "Customers and the consumer groups they belong to."),
         (name = "agreements", description = "Service relationships: a customer's agreement to an offering."),
-        (name = "overlays", description = "Tailoring: what a consumer group sees of an offering instead of the base offering. Field by field, the overlay with the highest priority wins; on equal priorities, the consumer group with the smallest id."),
+        (name = "overlays", description = "Tailoring: what a consumer group sees of an offering instead of the base offering. Field by field (price by price for the amounts it tailors), the overlay with the highest priority wins; on equal priorities, the consumer group with the smallest id."),
         (name = "views", description = "The catalogue as one customer, or one consumer group, sees it: computed, never stored, built from an allow-list of fields."),
         (name = "api-keys", description = "API keys and their roles: admin, editor, viewer, customer."),
         (name = "transfer", description = "The whole catalogue as one document: export it, import it (all or nothing, matched by id or external reference)."),

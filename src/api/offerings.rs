@@ -19,6 +19,10 @@ list_query! {
         service_id: Uuid,
         /// Designed for this consumer group.
         consumer_group_id: Uuid,
+        /// With this price.
+        price_id: Uuid,
+        /// Selling this product.
+        product_id: Uuid,
         /// With this reference in another system, `system:id`.
         #[param(inline)]
         external_ref: RefKey,

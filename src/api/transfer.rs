@@ -24,10 +24,10 @@ use crate::service::transfer::{ExportDocument, ExportFilter, ImportSummary, KIND
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// These kinds only, separated by commas: `resources`, `products`,
-    /// `components`, `services`, `consumer_groups`, `offerings`,
+    /// `components`, `services`, `consumer_groups`, `prices`, `offerings`,
     /// `customers`, `agreements`, `overlays`; all when absent.
     #[param(
-        pattern = "^(resources|products|components|services|consumer_groups|offerings|customers|agreements|overlays)(,(resources|products|components|services|consumer_groups|offerings|customers|agreements|overlays))*$"
+        pattern = "^(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays)(,(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays))*$"
     )]
     pub kinds: Option<String>,
     /// Entities changed at or after this time only (RFC 3339).

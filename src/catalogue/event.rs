@@ -47,7 +47,7 @@ pub struct Event {
     /// The event's id.
     pub id: Uuid,
     /// What changed: `resource`, `product`, `component`, `service`,
-    /// `offering`, `consumer_group`, `customer`, `agreement` or `overlay`;
+    /// `price`, `offering`, `consumer_group`, `customer`, `agreement` or `overlay`;
     /// or `customer_view`, kind `changed`, when what a customer sees changed
     /// (`entity_id` is the customer's id; the event holds nothing of the
     /// view, and `version` counts the changes of that customer's view).

@@ -13,6 +13,7 @@ pub mod offering;
 pub mod overlay;
 pub mod page;
 pub mod patch;
+pub mod price;
 pub mod product;
 pub mod reference;
 pub mod resource;

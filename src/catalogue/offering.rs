@@ -1,6 +1,6 @@
 //! Service offerings: formal descriptions of one or more services, designed
 //! for target consumer groups, made of goods, access to resources and
-//! service actions, with a price and service levels, valid in a window.
+//! service actions, with prices and service levels, valid in a window.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -9,9 +9,7 @@ use uuid::Uuid;
 
 use super::reference::{ExternalRef, RefKey};
 use super::validate::{Errors, SHORT_MAX, TEXT_MAX};
-use super::{
-    external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta, Money,
-};
+use super::{external_refs_field, meta_and_fields, text_enum, Entity, ForwardLifecycle, Meta};
 
 text_enum! {
     /// Where an offering is in its life: `draft`, `active` (offered),
@@ -104,7 +102,8 @@ pub(crate) fn check_service_levels(errors: &mut Errors, levels: &[ServiceLevel])
     "service_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a15"],
     "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"],
     "elements": [{"kind": "access_to_resources", "name": "Two servers", "description": null}],
-    "price": {"amount": "450.00", "currency": "EUR"},
+    "price_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19"],
+    "product_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a12",
     "service_levels": [{"metric": "availability", "target": "99.9", "unit": "percent"}],
     "status": "active", "valid_from": "2026-01-01", "valid_to": null,
     "external_refs": [{"system": "servicenow", "id": "8e210e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
@@ -126,7 +125,7 @@ pub struct Offering {
     "name": "Linux hosting, Gold", "service_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a15"],
     "consumer_group_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"],
     "elements": [{"kind": "access_to_resources", "name": "Two servers"}],
-    "price": {"amount": "450.00", "currency": "EUR"},
+    "price_ids": ["0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19"],
     "service_levels": [{"metric": "availability", "target": "99.9", "unit": "percent"}],
     "valid_from": "2026-01-01"
 }))]
@@ -137,9 +136,10 @@ pub struct OfferingInput {
     /// What it is; at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// The services it packages: one or more, each of which must exist;
-    /// listed by id.
-    #[schema(min_items = 1, max_items = 200)]
+    /// The services it packages, each of which must exist; listed by id.
+    /// An `active` offering packages at least one; a draft may have none yet.
+    #[serde(default)]
+    #[schema(max_items = 200)]
     pub service_ids: Vec<Uuid>,
     /// The consumer groups it is designed for, each of which must exist;
     /// listed by id.
@@ -150,8 +150,15 @@ pub struct OfferingInput {
     #[serde(default)]
     #[schema(max_items = 200)]
     pub elements: Vec<Element>,
-    /// Its price.
-    pub price: Option<Money>,
+    /// What it costs: its prices (one-time, recurring, usage), each of
+    /// which must exist; listed by id.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub price_ids: Vec<Uuid>,
+    /// The product it sells, which must exist, when it names one (TM Forum
+    /// clients call it the offering's product specification); null when it
+    /// is described by its services alone.
+    pub product_id: Option<Uuid>,
     /// What it promises, in order; at most 200.
     #[serde(default)]
     #[schema(max_items = 200)]
@@ -188,6 +195,10 @@ pub struct OfferingFilter {
     pub service_id: Option<Uuid>,
     /// Designed for this consumer group.
     pub consumer_group_id: Option<Uuid>,
+    /// With this price.
+    pub price_id: Option<Uuid>,
+    /// Selling this product.
+    pub product_id: Option<Uuid>,
     /// With this reference in another system.
     pub external_ref: Option<RefKey>,
 }
@@ -200,6 +211,8 @@ impl Entity for Offering {
     const RELATIONS: &'static [(&'static str, &'static str)] = &[
         ("service_ids", "service"),
         ("consumer_group_ids", "consumer_group"),
+        ("price_ids", "price"),
+        ("product_id", "product"),
     ];
 
     meta_and_fields!();
@@ -208,7 +221,14 @@ impl Entity for Offering {
     fn validate(input: &OfferingInput, errors: &mut Errors) {
         errors.name("name", &input.name);
         errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
-        errors.ids("service_ids", &input.service_ids, 1);
+        errors.ids("service_ids", &input.service_ids, 0);
+        if input.status == OfferingStatus::Active && input.service_ids.is_empty() {
+            errors.add(
+                "service_ids",
+                "an active offering packages at least one service: name one, or keep it a draft",
+            );
+        }
+        errors.ids("price_ids", &input.price_ids, 0);
         errors.ids("consumer_group_ids", &input.consumer_group_ids, 0);
         errors.list_len("elements", &input.elements);
         for (i, element) in input.elements.iter().enumerate() {
@@ -219,7 +239,6 @@ impl Entity for Offering {
                 TEXT_MAX,
             );
         }
-        errors.money("price", input.price.as_ref());
         check_service_levels(errors, &input.service_levels);
         errors.date_range("valid_from", input.valid_from, "valid_to", input.valid_to);
     }

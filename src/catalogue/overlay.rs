@@ -3,8 +3,8 @@
 //! members; a field it leaves null is not touched.
 //!
 //! Precedence, for a customer in several groups with overlays on the same
-//! offering: field by field, the overlay with the highest `priority` that
-//! sets the field wins; on equal priorities, the overlay of the consumer
+//! offering: field by field (and price by price), the overlay with the
+//! highest `priority` that sets the field wins; on equal priorities, the overlay of the consumer
 //! group with the smallest id wins.
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,8 @@ pub const PRIORITY_MAX: i32 = 1_000_000;
     "consumer_group_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11",
     "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
     "name": "Linux hosting for the public sector", "description": null,
-    "price": {"amount": "399.00", "currency": "EUR"}, "service_levels": null, "priority": 10,
+    "prices": [{"price_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19", "price": {"amount": "399.00", "currency": "EUR"}}],
+    "service_levels": null, "priority": 10,
     "external_refs": [{"system": "servicenow", "id": "7c550e1f2a3b4c5d6e7f8091a2b3c4d5e6"}],
     "created_at": "2026-11-26T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z", "version": 1
 }))]
@@ -46,7 +47,8 @@ pub struct Overlay {
 #[schema(example = json!({
     "consumer_group_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11",
     "offering_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16",
-    "price": {"amount": "399.00", "currency": "EUR"}, "priority": 10
+    "prices": [{"price_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19", "price": {"amount": "399.00", "currency": "EUR"}}],
+    "priority": 10
 }))]
 pub struct OverlayInput {
     /// The consumer group it tailors for, which must exist; it cannot change.
@@ -61,8 +63,12 @@ pub struct OverlayInput {
     /// the offering's own when null.
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// The price the group's members see; the offering's own when null.
-    pub price: Option<Money>,
+    /// The amounts the group's members see instead of those of the
+    /// offering's prices: at most one per price, each naming one of the
+    /// offering's prices; the prices it leaves out keep their own amounts.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub prices: Vec<PriceOverride>,
     /// The service levels the group's members see, replacing the offering's
     /// list (at most 200); the offering's own when null.
     #[schema(max_items = 200)]
@@ -76,6 +82,17 @@ pub struct OverlayInput {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub external_refs: Vec<ExternalRef>,
+}
+
+/// The amount a consumer group sees for one of the offering's prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"price_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19", "price": {"amount": "399.00", "currency": "EUR"}}))]
+pub struct PriceOverride {
+    /// The price tailored: one of the offering's prices.
+    pub price_id: Uuid,
+    /// The amount the group's members see.
+    pub price: Money,
 }
 
 /// Filters of the overlay list.
@@ -108,7 +125,17 @@ impl Entity for Overlay {
             errors.name("name", name);
         }
         errors.optional_text("description", input.description.as_deref(), TEXT_MAX);
-        errors.money("price", input.price.as_ref());
+        errors.list_len("prices", &input.prices);
+        let mut seen = std::collections::HashSet::new();
+        for (i, tailored) in input.prices.iter().enumerate() {
+            errors.money(&format!("prices[{i}].price"), Some(&tailored.price));
+            if !seen.insert(tailored.price_id) {
+                errors.add(
+                    format!("prices[{i}].price_id"),
+                    format!("{} is tailored twice", tailored.price_id),
+                );
+            }
+        }
         if let Some(levels) = &input.service_levels {
             check_service_levels(errors, levels);
         }

@@ -6,7 +6,8 @@
 //!   day asked, and either designed for a consumer group the customer
 //!   belongs to or covered by an agreement of the customer that is `active`
 //!   and in force that day;
-//! - for each offering, its services in portfolio stage `catalogue`, and for
+//! - for each offering, its `active` prices, and its services in portfolio
+//!   stage `catalogue`, and for
 //!   each service the components of its products whose visibility is
 //!   `customer`, shown by their customer label and description only;
 //! - the customer's own agreements;
@@ -34,6 +35,7 @@ use super::consumer_group::ConsumerGroup;
 use super::customer::Customer;
 use super::offering::{Element, ElementKind, Offering, OfferingStatus, ServiceLevel};
 use super::overlay::Overlay;
+use super::price::{Price, PriceStatus, PriceType, RecurringPeriod};
 use super::service::{PortfolioStage, Service};
 use super::Money;
 
@@ -53,6 +55,8 @@ pub trait ViewSource {
     fn offerings_for_groups(&mut self, groups: &[Uuid]) -> Result<Vec<Uuid>, Self::Error>;
     /// The offerings with these ids, ordered by id.
     fn offerings(&mut self, ids: &[Uuid]) -> Result<Vec<Offering>, Self::Error>;
+    /// The prices with these ids, ordered by id.
+    fn prices(&mut self, ids: &[Uuid]) -> Result<Vec<Price>, Self::Error>;
     /// The services with these ids, ordered by id.
     fn services(&mut self, ids: &[Uuid]) -> Result<Vec<Service>, Self::Error>;
     /// The components of these products, ordered by product, then by id.
@@ -118,8 +122,8 @@ pub struct ViewOffering {
     pub description: Option<String>,
     /// What it is made of, in order.
     pub elements: Vec<ViewElement>,
-    /// Its price, tailored.
-    pub price: Option<ViewPrice>,
+    /// Its active prices, their amounts tailored, ordered by id.
+    pub prices: Vec<ViewPrice>,
     /// What it promises, tailored, in order.
     pub service_levels: Vec<ViewServiceLevel>,
     /// The first day it is valid; open when null.
@@ -141,9 +145,28 @@ pub struct ViewElement {
     pub description: Option<String>,
 }
 
-/// A price.
+/// A price of an offering, as a customer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ViewPrice {
+    /// The price's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub description: Option<String>,
+    /// How it is charged.
+    pub price_type: PriceType,
+    /// The amount, tailored; null when it is on request.
+    pub price: Option<ViewMoney>,
+    /// How often a recurring price is charged.
+    pub recurring_period: Option<RecurringPeriod>,
+    /// What a usage price is charged per.
+    pub unit_of_measure: Option<String>,
+}
+
+/// An amount of money.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ViewMoney {
     /// A decimal string.
     pub amount: String,
     /// An ISO 4217 code.
@@ -361,6 +384,17 @@ fn tailored_offerings<S: ViewSource>(
         }
     }
 
+    let price_ids: BTreeSet<Uuid> = offerings
+        .iter()
+        .flat_map(|o| o.fields.price_ids.iter().copied())
+        .collect();
+    let prices: BTreeMap<Uuid, Price> = source
+        .prices(&price_ids.into_iter().collect::<Vec<_>>())?
+        .into_iter()
+        .filter(|p| p.fields.status == PriceStatus::Active)
+        .map(|p| (p.meta.id, p))
+        .collect();
+
     let offering_ids: Vec<Uuid> = offerings.iter().map(|o| o.meta.id).collect();
     let overlays = source.overlays(groups, &offering_ids)?;
 
@@ -387,7 +421,7 @@ fn tailored_offerings<S: ViewSource>(
                 .filter_map(|id| services.get(id))
                 .map(|s| view_service(s, &components))
                 .collect();
-            view_offering(offering, &applicable, services)
+            view_offering(offering, &applicable, &prices, services)
         })
         .collect())
 }
@@ -442,6 +476,7 @@ pub fn by_precedence(overlays: &mut [&Overlay]) {
 fn view_offering(
     offering: Offering,
     overlays: &[&Overlay],
+    prices: &BTreeMap<Uuid, Price>,
     services: Vec<ViewService>,
 ) -> ViewOffering {
     let mut overlays = overlays.to_vec();
@@ -456,10 +491,21 @@ fn view_offering(
         .iter()
         .find_map(|o| o.fields.description.clone())
         .or(offering.description);
-    let price = overlays
+    let prices = offering
+        .price_ids
         .iter()
-        .find_map(|o| o.fields.price.clone())
-        .or(offering.price);
+        .filter_map(|id| prices.get(id))
+        .map(|price| {
+            let tailored = overlays.iter().find_map(|o| {
+                o.fields
+                    .prices
+                    .iter()
+                    .find(|t| t.price_id == price.meta.id)
+                    .map(|t| t.price.clone())
+            });
+            view_price(price, tailored)
+        })
+        .collect();
     let service_levels = overlays
         .iter()
         .find_map(|o| o.fields.service_levels.clone())
@@ -469,7 +515,7 @@ fn view_offering(
         name,
         description,
         elements: offering.elements.into_iter().map(view_element).collect(),
-        price: price.map(view_price),
+        prices,
         service_levels: service_levels.into_iter().map(view_level).collect(),
         valid_from: offering.valid_from,
         valid_to: offering.valid_to,
@@ -485,10 +531,19 @@ fn view_element(element: Element) -> ViewElement {
     }
 }
 
-fn view_price(money: Money) -> ViewPrice {
+fn view_price(price: &Price, tailored: Option<Money>) -> ViewPrice {
+    let p = &price.fields;
     ViewPrice {
-        amount: money.amount,
-        currency: money.currency,
+        id: price.meta.id,
+        name: p.name.clone(),
+        description: p.description.clone(),
+        price_type: p.price_type,
+        price: tailored.or_else(|| p.price.clone()).map(|money| ViewMoney {
+            amount: money.amount,
+            currency: money.currency,
+        }),
+        recurring_period: p.recurring_period,
+        unit_of_measure: p.unit_of_measure.clone(),
     }
 }
 

@@ -32,6 +32,7 @@ pub const EVENT_ENTITY_TYPES: &[&str] = &[
     "product",
     "component",
     "service",
+    "price",
     "offering",
     "consumer_group",
     "customer",
@@ -99,10 +100,10 @@ pub struct WebhookInput {
     #[schema(max_length = 200)]
     pub description: Option<String>,
     /// The entity types delivered: `resource`, `product`, `component`,
-    /// `service`, `offering`, `consumer_group`, `customer`, `agreement`,
-    /// `overlay` or `customer_view`. Empty: all of them.
+    /// `service`, `price`, `offering`, `consumer_group`, `customer`,
+    /// `agreement`, `overlay` or `customer_view`. Empty: all of them.
     #[serde(default)]
-    #[schema(max_items = 10)]
+    #[schema(max_items = 11)]
     pub entity_types: Vec<String>,
     /// The kinds delivered. Empty: all of them.
     #[serde(default)]

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The sections come in dependency order (resources, products, components,
-//! services, consumer groups, offerings, customers, agreements, overlays),
+//! services, consumer groups, prices, offerings, customers, agreements, overlays),
 //! a list so that every JSON library keeps that order; each entity as the
 //! API answers it (id, times, version, external references). Both ways stream: an export
 //! writes one entity at a time from one snapshot, and an import reads one
@@ -40,6 +40,7 @@ use crate::catalogue::customer::Customer;
 use crate::catalogue::offering::Offering;
 use crate::catalogue::overlay::Overlay;
 use crate::catalogue::page::PageRequest;
+use crate::catalogue::price::Price;
 use crate::catalogue::product::Product;
 use crate::catalogue::resource::Resource;
 use crate::catalogue::service::Service;
@@ -51,12 +52,13 @@ use crate::store::{self, external_refs, lock_row, Table, Writable};
 pub const FORMAT: &str = "vitrine-export/1";
 
 /// The kinds of entity of a document, in the order they come.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "resources",
     "products",
     "components",
     "services",
     "consumer_groups",
+    "prices",
     "offerings",
     "customers",
     "agreements",
@@ -97,6 +99,9 @@ pub enum Section {
     /// Consumer groups.
     #[serde(rename = "consumer_groups")]
     ConsumerGroups(Vec<ConsumerGroup>),
+    /// Prices.
+    #[serde(rename = "prices")]
+    Prices(Vec<Price>),
     /// Offerings.
     #[serde(rename = "offerings")]
     Offerings(Vec<Offering>),
@@ -169,6 +174,7 @@ pub fn export(
             "components" => export_components(tx, filter, out)?,
             "services" => export_kind::<Service>(tx, filter, out)?,
             "consumer_groups" => export_kind::<ConsumerGroup>(tx, filter, out)?,
+            "prices" => export_kind::<Price>(tx, filter, out)?,
             "offerings" => export_kind::<Offering>(tx, filter, out)?,
             "customers" => export_kind::<Customer>(tx, filter, out)?,
             "agreements" => export_kind::<Agreement>(tx, filter, out)?,
@@ -486,6 +492,7 @@ impl<'de> Visitor<'de> for KindSeed<'_, '_, '_, '_> {
                 "components" => self.importer.entity::<Component>(entity),
                 "services" => self.importer.entity::<Service>(entity),
                 "consumer_groups" => self.importer.entity::<ConsumerGroup>(entity),
+                "prices" => self.importer.entity::<Price>(entity),
                 "offerings" => self.importer.entity::<Offering>(entity),
                 "customers" => self.importer.entity::<Customer>(entity),
                 "agreements" => self.importer.entity::<Agreement>(entity),
@@ -575,6 +582,7 @@ top_level!(
     Product,
     Service,
     ConsumerGroup,
+    Price,
     Offering,
     Customer,
     Agreement,

@@ -296,6 +296,10 @@ link_table!(
     offering_groups: offering_consumer_groups (offering_id, consumer_group_id)
 );
 link_table!(
+    /// Offerings and their prices.
+    offering_prices: offering_prices (offering_id, price_id)
+);
+link_table!(
     /// Customers and the consumer groups they belong to.
     customer_groups: customer_consumer_groups (customer_id, consumer_group_id)
 );

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod links;
 pub mod offerings;
 pub mod overlays;
+pub mod prices;
 pub mod products;
 pub mod resources;
 pub mod schema;

@@ -1,17 +1,17 @@
 //! Offerings in the store: the offering row, its elements and service
-//! levels in order, and its links to services and consumer groups.
+//! levels in order, and its links to services, consumer groups and prices.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::links::{
-    check_exist, delete_row, find_and_list, insert_row, offering_groups, offering_services,
-    ordered_children, update_row,
+    check_exist, check_one, delete_row, find_and_list, insert_row, offering_groups,
+    offering_prices, offering_services, ordered_children, update_row,
 };
-use super::resources::money;
 use super::schema::{
-    agreements, offering_consumer_groups, offering_services as offering_services_table, offerings,
+    agreements, offering_consumer_groups, offering_prices as offering_prices_table,
+    offering_services as offering_services_table, offerings,
 };
 use super::{
     describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
@@ -29,13 +29,12 @@ struct OfferingRow {
     name: String,
     description: Option<String>,
     status: String,
-    price_amount: Option<String>,
-    price_currency: Option<String>,
     valid_from: Option<NaiveDate>,
     valid_to: Option<NaiveDate>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i32,
+    product_id: Option<String>,
 }
 
 form! {
@@ -44,10 +43,9 @@ form! {
         name: &'a str = &input.name,
         description: Option<&'a str> = input.description.as_deref(),
         status: &'a str = input.status.as_str(),
-        price_amount: Option<&'a str> = input.price.as_ref().map(|m| m.amount.as_str()),
-        price_currency: Option<&'a str> = input.price.as_ref().map(|m| m.currency.as_str()),
         valid_from: Option<NaiveDate> = input.valid_from,
         valid_to: Option<NaiveDate> = input.valid_to,
+        product_id: Option<String> = input.product_id.map(|id| id.to_string()),
     }
 }
 
@@ -81,6 +79,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
     let mut refs = external_refs::load(conn, Offering::KIND, &ids)?;
     let mut services = offering_services::load(conn, &ids)?;
     let mut groups = offering_groups::load(conn, &ids)?;
+    let mut prices = offering_prices::load(conn, &ids)?;
     let mut elements = elements::load(conn, &ids)?;
     let mut levels = levels::load(conn, &ids)?;
     rows.into_iter()
@@ -94,7 +93,8 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
                     service_ids: services.remove(&meta.id).unwrap_or_default(),
                     consumer_group_ids: groups.remove(&meta.id).unwrap_or_default(),
                     elements: elements.remove(&meta.id).unwrap_or_default(),
-                    price: money(row.price_amount, row.price_currency),
+                    price_ids: prices.remove(&meta.id).unwrap_or_default(),
+                    product_id: row.product_id.as_deref().map(parse_id).transpose()?,
                     service_levels: levels.remove(&meta.id).unwrap_or_default(),
                     status: parse_text(&row.status, OfferingStatus::parse)?,
                     valid_from: row.valid_from,
@@ -127,6 +127,7 @@ fn replace_children(
         id,
         &input.consumer_group_ids,
     )?);
+    rows.extend(offering_prices::replace(conn, id, &input.price_ids)?);
     rows.extend(elements::replace(conn, id, &input.elements)?);
     rows.extend(levels::replace(conn, id, &input.service_levels)?);
     Ok(rows)
@@ -160,6 +161,18 @@ impl Table for Offering {
                 ),
             );
         }
+        if let Some(price) = filter.price_id {
+            query = query.filter(
+                offerings::id.eq_any(
+                    offering_prices_table::table
+                        .filter(offering_prices_table::price_id.eq(price.to_string()))
+                        .select(offering_prices_table::offering_id),
+                ),
+            );
+        }
+        if let Some(product) = filter.product_id {
+            query = query.filter(offerings::product_id.eq(product.to_string()));
+        }
     });
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
@@ -181,6 +194,7 @@ impl Table for Offering {
     ) -> Result<Option<Removed>, StoreError> {
         let mut rows = offering_services::remove_all(conn, id)?;
         rows.extend(offering_groups::remove_all(conn, id)?);
+        rows.extend(offering_prices::remove_all(conn, id)?);
         rows.extend(elements::remove_all(conn, id)?);
         rows.extend(levels::remove_all(conn, id)?);
         Ok(delete_row!(conn, offerings, id, version).then(|| Removed {
@@ -212,6 +226,10 @@ impl Writable for Offering {
             "consumer group",
             &input.consumer_group_ids
         );
+        check_exist!(conn, errors, prices, "price_ids", "price", &input.price_ids);
+        if let Some(product) = input.product_id {
+            check_one!(conn, errors, products, "product_id", "product", product);
+        }
         Ok(())
     }
 

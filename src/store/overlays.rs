@@ -5,14 +5,13 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::links::{check_one, delete_row, find_and_list, ordered_children, update_row};
-use super::resources::money;
-use super::schema::overlays;
+use super::schema::{offering_prices, overlays};
 use super::{
     external_refs, form, keys, meta_of, parse_id, to_db_time, DbConnection, Removed, StoreError,
     Table, Writable,
 };
 use crate::catalogue::offering::ServiceLevel;
-use crate::catalogue::overlay::{Overlay, OverlayInput};
+use crate::catalogue::overlay::{Overlay, OverlayInput, PriceOverride};
 use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
@@ -23,8 +22,6 @@ struct OverlayRow {
     offering_id: String,
     name: Option<String>,
     description: Option<String>,
-    price_amount: Option<String>,
-    price_currency: Option<String>,
     overrides_service_levels: bool,
     priority: i32,
     created_at: NaiveDateTime,
@@ -37,8 +34,6 @@ form! {
     OverlayForm<'a> for overlays from OverlayInput as (meta, input) {
         name: Option<&'a str> = input.name.as_deref(),
         description: Option<&'a str> = input.description.as_deref(),
-        price_amount: Option<&'a str> = input.price.as_ref().map(|m| m.amount.as_str()),
-        price_currency: Option<&'a str> = input.price.as_ref().map(|m| m.currency.as_str()),
         overrides_service_levels: bool = input.service_levels.is_some(),
         priority: i32 = input.priority,
     }
@@ -53,6 +48,18 @@ ordered_children! {
     write |level| (&level.metric, &level.target, level.unit.as_deref())
 }
 
+ordered_children! {
+    /// The amounts an overlay tailors, in order.
+    tailored_prices: overlay_prices (overlay_id) of PriceOverride {
+        price_id: String, amount: String, currency: String
+    }
+    read |price_id, amount, currency| PriceOverride {
+        price_id: crate::store::parse_id(&price_id)?,
+        price: crate::catalogue::Money { amount, currency },
+    };
+    write |tailored| (tailored.price_id.to_string(), &tailored.price.amount, &tailored.price.currency)
+}
+
 fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overlay>, StoreError> {
     let ids = rows
         .iter()
@@ -60,6 +67,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overla
         .collect::<Result<Vec<_>, _>>()?;
     let mut refs = external_refs::load(conn, Overlay::KIND, &ids)?;
     let mut levels = levels::load(conn, &ids)?;
+    let mut prices = tailored_prices::load(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
@@ -71,7 +79,7 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overla
                     offering_id: parse_id(&row.offering_id)?,
                     name: row.name,
                     description: row.description,
-                    price: money(row.price_amount, row.price_currency),
+                    prices: prices.remove(&meta.id).unwrap_or_default(),
                     service_levels: row.overrides_service_levels.then_some(service_levels),
                     priority: row.priority,
                 },
@@ -112,16 +120,18 @@ pub fn count_for_offering(conn: &mut DbConnection, offering: Uuid) -> Result<i64
         .get_result(conn)?)
 }
 
-fn replace_levels(
+fn replace_children(
     conn: &mut DbConnection,
     id: Uuid,
     input: &OverlayInput,
 ) -> Result<Vec<RowChange>, StoreError> {
-    levels::replace(
+    let mut rows = levels::replace(
         conn,
         id,
         input.service_levels.as_deref().unwrap_or_default(),
-    )
+    )?;
+    rows.extend(tailored_prices::replace(conn, id, &input.prices)?);
+    Ok(rows)
 }
 
 impl Table for Overlay {
@@ -141,7 +151,8 @@ impl Table for Overlay {
         id: Uuid,
         version: Option<i32>,
     ) -> Result<Option<Removed>, StoreError> {
-        let rows = levels::remove_all(conn, id)?;
+        let mut rows = levels::remove_all(conn, id)?;
+        rows.extend(tailored_prices::remove_all(conn, id)?);
         Ok(delete_row!(conn, overlays, id, version).then(|| Removed {
             rows,
             owned: Vec::new(),
@@ -171,6 +182,23 @@ impl Writable for Overlay {
             "offering",
             input.offering_id
         );
+        if !input.prices.is_empty() {
+            let offered: Vec<String> = offering_prices::table
+                .filter(offering_prices::offering_id.eq(input.offering_id.to_string()))
+                .select(offering_prices::price_id)
+                .load(conn)?;
+            for (i, tailored) in input.prices.iter().enumerate() {
+                if !offered.contains(&tailored.price_id.to_string()) {
+                    errors.add(
+                        format!("prices[{i}].price_id"),
+                        format!(
+                            "{} is not one of the prices of offering {}",
+                            tailored.price_id, input.offering_id
+                        ),
+                    );
+                }
+            }
+        }
         Ok(())
     }
 
@@ -189,7 +217,7 @@ impl Writable for Overlay {
                 OverlayForm::new(meta, input),
             ))
             .execute(conn)?;
-        replace_levels(conn, meta.id, input)
+        replace_children(conn, meta.id, input)
     }
 
     fn update(
@@ -207,6 +235,6 @@ impl Writable for Overlay {
         ) {
             return Ok(None);
         }
-        Ok(Some(replace_levels(conn, meta.id, input)?))
+        Ok(Some(replace_children(conn, meta.id, input)?))
     }
 }

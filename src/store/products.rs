@@ -78,7 +78,14 @@ impl Table for Product {
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
         let services = service_products::count_using(conn, id)?;
-        Ok(describe_uses(&[(services, "service")]))
+        let offerings: i64 = super::schema::offerings::table
+            .filter(super::schema::offerings::product_id.eq(id.to_string()))
+            .count()
+            .get_result(conn)?;
+        Ok(describe_uses(&[
+            (services, "service"),
+            (offerings, "offering"),
+        ]))
     }
 
     fn remove(

@@ -136,6 +136,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    offering_prices (offering_id, price_id) {
+        offering_id -> Text,
+        price_id -> Text,
+    }
+}
+
+diesel::table! {
     offering_service_levels (offering_id, position) {
         offering_id -> Text,
         position -> Integer,
@@ -158,13 +165,22 @@ diesel::table! {
         name -> Text,
         description -> Nullable<Text>,
         status -> Text,
-        price_amount -> Nullable<Text>,
-        price_currency -> Nullable<Text>,
         valid_from -> Nullable<Date>,
         valid_to -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        product_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    overlay_prices (overlay_id, position) {
+        overlay_id -> Text,
+        position -> Integer,
+        price_id -> Text,
+        amount -> Text,
+        currency -> Text,
     }
 }
 
@@ -185,10 +201,25 @@ diesel::table! {
         offering_id -> Text,
         name -> Nullable<Text>,
         description -> Nullable<Text>,
-        price_amount -> Nullable<Text>,
-        price_currency -> Nullable<Text>,
         overrides_service_levels -> Bool,
         priority -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    prices (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        price_type -> Text,
+        amount -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        recurring_period -> Nullable<Text>,
+        unit_of_measure -> Nullable<Text>,
+        status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
@@ -307,9 +338,14 @@ diesel::joinable!(customer_consumer_groups -> customers (customer_id));
 diesel::joinable!(offering_consumer_groups -> consumer_groups (consumer_group_id));
 diesel::joinable!(offering_consumer_groups -> offerings (offering_id));
 diesel::joinable!(offering_elements -> offerings (offering_id));
+diesel::joinable!(offering_prices -> offerings (offering_id));
+diesel::joinable!(offering_prices -> prices (price_id));
 diesel::joinable!(offering_service_levels -> offerings (offering_id));
 diesel::joinable!(offering_services -> offerings (offering_id));
 diesel::joinable!(offering_services -> services (service_id));
+diesel::joinable!(offerings -> products (product_id));
+diesel::joinable!(overlay_prices -> overlays (overlay_id));
+diesel::joinable!(overlay_prices -> prices (price_id));
 diesel::joinable!(overlay_service_levels -> overlays (overlay_id));
 diesel::joinable!(overlays -> consumer_groups (consumer_group_id));
 diesel::joinable!(overlays -> offerings (offering_id));
@@ -331,11 +367,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     offering_consumer_groups,
     offering_elements,
+    offering_prices,
     offering_service_levels,
     offering_services,
     offerings,
+    overlay_prices,
     overlay_service_levels,
     overlays,
+    prices,
     products,
     resources,
     service_outcomes,

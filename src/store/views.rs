@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::links::offering_groups;
 use super::{
-    agreements, components, offerings, overlays, services, DbConnection, StoreError, Table,
+    agreements, components, offerings, overlays, prices, services, DbConnection, StoreError, Table,
 };
 use crate::catalogue::agreement::Agreement;
 use crate::catalogue::component::Component;
@@ -13,6 +13,7 @@ use crate::catalogue::consumer_group::ConsumerGroup;
 use crate::catalogue::customer::Customer;
 use crate::catalogue::offering::Offering;
 use crate::catalogue::overlay::Overlay;
+use crate::catalogue::price::Price;
 use crate::catalogue::service::Service;
 use crate::catalogue::view::ViewSource;
 
@@ -37,6 +38,10 @@ impl ViewSource for DbConnection {
 
     fn offerings(&mut self, ids: &[Uuid]) -> Result<Vec<Offering>, StoreError> {
         offerings::by_ids(self, ids)
+    }
+
+    fn prices(&mut self, ids: &[Uuid]) -> Result<Vec<Price>, StoreError> {
+        prices::by_ids(self, ids)
     }
 
     fn services(&mut self, ids: &[Uuid]) -> Result<Vec<Service>, StoreError> {

@@ -84,6 +84,18 @@ fn collections(app: &TestApp) -> Vec<Collection> {
                 move |n| json!({"name": format!("Offering {n}"), "service_ids": [service], "consumer_group_ids": [group]})
             }),
             patch: (
+                json!({"valid_from": "2027-01-01"}),
+                "valid_from",
+                json!("2027-01-01"),
+            ),
+            filter: Box::new(by_name),
+        },
+        Collection {
+            path: "/prices".into(),
+            body: Box::new(
+                |n| json!({"name": format!("Price {n}"), "price_type": "recurring", "recurring_period": "month"}),
+            ),
+            patch: (
                 json!({"price": {"amount": "9.99", "currency": "EUR"}}),
                 "price",
                 json!({"amount": "9.99", "currency": "EUR"}),

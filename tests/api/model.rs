@@ -64,6 +64,7 @@ pub struct Generated {
     pub products: Vec<Value>,
     pub components: Vec<Value>,
     pub services: Vec<Value>,
+    pub prices: Vec<Value>,
     pub offerings: Vec<Value>,
     pub customers: Vec<Value>,
     pub agreements: Vec<Value>,
@@ -160,19 +161,36 @@ pub fn generate(app: &TestApp, seed: u64) -> Generated {
         ));
     }
     let service_ids: Vec<String> = g.services.iter().map(id).collect();
+    for _ in 0..rng.range(2, 6) {
+        let status = *rng.pick(&["draft", "active", "active", "retired"]);
+        let mut body = json!({"name": token(&mut rng, "price"), "description": token(&mut rng, "prdesc"),
+            "status": status});
+        match rng.range(0, 2) {
+            0 => body["price_type"] = json!("one_time"),
+            1 => {
+                body["price_type"] = json!("recurring");
+                body["recurring_period"] = json!(*rng.pick(&["month", "year"]));
+            }
+            _ => {
+                body["price_type"] = json!("usage");
+                body["unit_of_measure"] = json!(token(&mut rng, "unit"));
+            }
+        }
+        if rng.chance(80) {
+            body["price"] = json!({"amount": format!("{}.{:04}", rng.range(10, 999), rng.range(1, 9999)), "currency": "EUR"});
+        }
+        g.prices.push(app.create("/prices", body));
+    }
+    let price_ids: Vec<String> = g.prices.iter().map(id).collect();
     for _ in 0..rng.range(4, 8) {
         let status = *rng.pick(&["draft", "active", "active", "active", "retired"]);
         let (valid_from, valid_to) = window(&mut rng);
-        let price = if rng.chance(70) {
-            json!({"amount": format!("{}.50", rng.range(10, 999)), "currency": "EUR"})
-        } else {
-            Value::Null
-        };
         g.offerings.push(app.create(
             "/offerings",
             json!({"name": token(&mut rng, "offering"), "description": token(&mut rng, "odesc"),
                 "service_ids": rng.subset(&service_ids, 1, 3), "consumer_group_ids": rng.subset(&group_ids, 0, 2),
-                "status": status, "valid_from": valid_from, "valid_to": valid_to, "price": price,
+                "status": status, "valid_from": valid_from, "valid_to": valid_to,
+                "price_ids": rng.subset(&price_ids, 0, 3),
                 "elements": [{"kind": "service_action", "name": token(&mut rng, "element")}],
                 "service_levels": service_levels(&mut rng)}),
         ));
@@ -212,10 +230,21 @@ pub fn generate(app: &TestApp, seed: u64) -> Generated {
         if rng.chance(40) {
             body["description"] = json!(token(&mut rng, "ovdesc"));
         }
-        if rng.chance(50) {
-            body["price"] =
-                json!({"amount": format!("{}.25", rng.range(10, 999)), "currency": "EUR"});
-        }
+        let offered: Vec<String> = g
+            .offerings
+            .iter()
+            .find(|o| id(o) == pair.1)
+            .and_then(|o| o["price_ids"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect();
+        let tailored: Vec<Value> = rng
+            .subset(&offered, 0, 2)
+            .into_iter()
+            .map(|price| json!({"price_id": price, "price": {"amount": format!("{}.{:04}", rng.range(10, 999), rng.range(1, 9999)), "currency": "EUR"}}))
+            .collect();
+        body["prices"] = Value::Array(tailored);
         if rng.chance(40) {
             body["service_levels"] = service_levels(&mut rng);
         }
@@ -267,6 +296,26 @@ pub fn offerings_seen(
                 )
             });
             let tailored = |field: &str| overlays.iter().map(|ov| &ov[field]).find(|v| !v.is_null()).cloned();
+            // Active prices only, ordered by id; each amount tailored by the
+            // first overlay, by precedence, that tailors that price.
+            let prices: Vec<Value> = o["price_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|pid| g.prices.iter().find(|p| &p["id"] == pid))
+                .filter(|p| p["status"] == "active")
+                .map(|p| {
+                    let amount = overlays
+                        .iter()
+                        .flat_map(|ov| ov["prices"].as_array().into_iter().flatten())
+                        .find(|t| t["price_id"] == p["id"])
+                        .map(|t| t["price"].clone())
+                        .unwrap_or_else(|| p["price"].clone());
+                    json!({"id": p["id"], "name": p["name"], "description": p["description"],
+                        "price_type": p["price_type"], "price": amount,
+                        "recurring_period": p["recurring_period"], "unit_of_measure": p["unit_of_measure"]})
+                })
+                .collect();
             let services: Vec<Value> = o["service_ids"]
                 .as_array()
                 .into_iter()
@@ -298,7 +347,7 @@ pub fn offerings_seen(
                 "name": tailored("name").unwrap_or_else(|| o["name"].clone()),
                 "description": tailored("description").unwrap_or_else(|| o["description"].clone()),
                 "elements": o["elements"],
-                "price": tailored("price").unwrap_or_else(|| o["price"].clone()),
+                "prices": prices,
                 "service_levels": tailored("service_levels").unwrap_or_else(|| o["service_levels"].clone()),
                 "valid_from": o["valid_from"],
                 "valid_to": o["valid_to"],

@@ -438,7 +438,7 @@ fn every_acknowledged_write_survives_kill_9() {
             let dice = rng.range(0, 99);
             let outcome = if live.len() < 5 || dice < 60 {
                 let body = json!({"name": format!("Offering {round}.{n}"), "service_ids": [id(&service)],
-                    "consumer_group_ids": [id(&group)], "price": {"amount": format!("{n}.00"), "currency": "EUR"},
+                    "consumer_group_ids": [id(&group)], "description": format!("{n}.00 EUR"),
                     "elements": [{"kind": "goods", "name": format!("E{n}")}, {"kind": "service_action", "name": "Call"}],
                     "service_levels": [{"metric": "availability", "target": "99", "unit": "percent"}]});
                 match try_send(&addr, "POST", "/api/v1/offerings", Some(&body)) {

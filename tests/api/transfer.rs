@@ -12,10 +12,23 @@ fn rich(app: &TestApp) -> Catalogue {
         .merge_patch(&json!({"external_refs": [{"system": "itop", "id": "r-1"}]}))
         .if_match(1)
         .send();
+    let fee = app.create(
+        "/prices",
+        json!({"name": "Monthly fee", "price_type": "recurring", "recurring_period": "month",
+               "price": {"amount": "90.00", "currency": "EUR"},
+               "external_refs": [{"system": "servicenow", "id": "pr-1"}]}),
+    );
+    let res = app
+        .req("PATCH", &format!("/api/v1/offerings/{}", id(&c.offering)))
+        .merge_patch(&json!({"price_ids": [id(&fee)]}))
+        .if_match(1)
+        .send();
+    assert_eq!(res.status, 200, "{}", res.text());
     app.create(
         "/overlays",
         json!({"consumer_group_id": id(&c.group), "offering_id": id(&c.offering),
-               "name": "Tailored", "service_levels": [{"metric": "uptime", "target": "99"}]}),
+               "name": "Tailored", "service_levels": [{"metric": "uptime", "target": "99"}],
+               "prices": [{"price_id": id(&fee), "price": {"amount": "80.00", "currency": "EUR"}}]}),
     );
     app.create(
         &format!("/products/{}/components", id(&c.product)),
@@ -93,6 +106,7 @@ fn an_export_imported_into_an_empty_vitrine_exports_identically() {
             "components",
             "services",
             "consumer_groups",
+            "prices",
             "offerings",
             "customers",
             "agreements",
@@ -153,7 +167,7 @@ fn a_document_with_one_bad_entity_writes_nothing_and_names_it() {
     section(&mut document, "offerings")[0]["name"] = json!(" ");
     let target = TestApp::spawn();
     let res = import(&target, &document, false);
-    assert_eq!(res.invalid_fields(), ["sections[5].entities[0].name"]);
+    assert_eq!(res.invalid_fields(), ["sections[6].entities[0].name"]);
     let mut empty = export(&target, "");
     assert_eq!(
         section(&mut empty, "resources"),

@@ -2,6 +2,7 @@
 //! nothing.
 
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::helpers::{id, Catalogue, TestApp};
 
@@ -263,6 +264,71 @@ fn service_rules() {
 }
 
 #[test]
+fn price_rules() {
+    let app = TestApp::spawn();
+    assert_eq!(
+        refused(&app, "/prices", json!({"name": "Fee"})),
+        ["price_type"]
+    );
+    assert_eq!(
+        refused(
+            &app,
+            "/prices",
+            json!({"name": "Fee", "price_type": "monthly"})
+        ),
+        ["price_type"]
+    );
+    assert_eq!(
+        refused(
+            &app,
+            "/prices",
+            json!({"name": "Fee", "price_type": "one_time", "price": {"amount": "1,50", "currency": "EUR"}})
+        ),
+        ["price.amount"]
+    );
+    assert_eq!(
+        refused(
+            &app,
+            "/prices",
+            json!({"name": "Fee", "price_type": "one_time", "unit_of_measure": "GB"})
+        ),
+        ["unit_of_measure"],
+        "a unit is for usage prices only"
+    );
+    assert_eq!(
+        refused(
+            &app,
+            "/prices",
+            json!({"name": "Fee", "price_type": "usage", "unit_of_measure": " "})
+        ),
+        ["unit_of_measure"]
+    );
+    assert_eq!(
+        refused(
+            &app,
+            "/prices",
+            json!({"name": "Fee", "price_type": "recurring", "recurring_period": "fortnight"})
+        ),
+        ["recurring_period"]
+    );
+    let created = app.create(
+        "/prices",
+        json!({"name": "Per GB", "price_type": "usage", "unit_of_measure": "GB",
+            "price": {"amount": "0.0450", "currency": "EUR"}}),
+    );
+    assert_eq!(created["status"], "active", "status defaults to active");
+    assert_eq!(created["recurring_period"], Value::Null);
+    let url = format!("/api/v1/prices/{}", id(&created));
+    let res = app
+        .req("PATCH", &url)
+        .merge_patch(&json!({"status": "draft"}))
+        .if_match(1)
+        .send();
+    assert_eq!(res.status, 422, "the lifecycle only moves forward");
+    assert_eq!(res.json()["errors"][0]["field"], "status");
+}
+
+#[test]
 fn offering_rules() {
     let app = TestApp::spawn();
     let c = Catalogue::build(&app);
@@ -275,8 +341,24 @@ fn offering_rules() {
         body
     };
     assert_eq!(
-        refused(&app, "/offerings", json!({"name": "O", "service_ids": []})),
-        ["service_ids"]
+        refused(
+            &app,
+            "/offerings",
+            json!({"name": "O", "service_ids": [], "status": "active"})
+        ),
+        ["service_ids"],
+        "an active offering packages at least one service"
+    );
+    let draft = app.create("/offerings", json!({"name": "A draft", "service_ids": []}));
+    assert_eq!(draft["status"], "draft", "a draft may have no service yet");
+    assert_eq!(
+        refused(
+            &app,
+            "/offerings",
+            base(json!({"price_ids": [Uuid::now_v7()], "product_id": Uuid::now_v7()}))
+        ),
+        ["price_ids[0]", "product_id"],
+        "prices and the product must exist"
     );
     assert_eq!(
         refused(
@@ -329,14 +411,6 @@ fn offering_rules() {
             base(json!({"valid_from": "2026-03-01", "valid_to": "2026-02-01"}))
         ),
         ["valid_to"]
-    );
-    assert_eq!(
-        refused(
-            &app,
-            "/offerings",
-            base(json!({"price": {"amount": "1,50", "currency": "EUR"}}))
-        ),
-        ["price.amount"]
     );
     let created = app.create(
         "/offerings",
@@ -420,13 +494,18 @@ fn api_key_rules() {
 fn several_broken_rules_are_all_named_at_once() {
     let app = TestApp::spawn();
     let c = Catalogue::build(&app);
-    let body = json!({"name": "", "service_ids": [id(&c.service)], "price": {"amount": "x", "currency": "euro"},
+    let body = json!({"name": "", "service_ids": [id(&c.service)], "elements": [{"kind": "goods", "name": " "}],
         "valid_from": "2026-03-01", "valid_to": "2026-01-01"});
     let mut fields = refused(&app, "/offerings", body);
     fields.sort();
+    assert_eq!(fields, ["elements[0].name", "name", "valid_to"]);
+    let body = json!({"name": "", "price_type": "usage", "price": {"amount": "x", "currency": "euro"},
+        "recurring_period": "month"});
+    let mut fields = refused(&app, "/prices", body);
+    fields.sort();
     assert_eq!(
         fields,
-        ["name", "price.amount", "price.currency", "valid_to"]
+        ["name", "price.amount", "price.currency", "recurring_period"]
     );
 }
 

@@ -319,10 +319,15 @@ fn overlays_apply_field_by_field_by_priority_then_smallest_group_id() {
     let app = TestApp::spawn();
     let c = shop(&app).catalogue;
     let second = app.create("/consumer-groups", json!({"name": "Second group"}));
+    let fee = app.create(
+        "/prices",
+        json!({"name": "Monthly fee", "price_type": "recurring", "recurring_period": "month",
+            "price": {"amount": "100.00", "currency": "EUR"}}),
+    );
     patch(
         &app,
         &format!("/api/v1/offerings/{}", id(&c.offering)),
-        json!({"consumer_group_ids": [id(&c.group), id(&second)], "price": {"amount": "100.00", "currency": "EUR"},
+        json!({"consumer_group_ids": [id(&c.group), id(&second)], "price_ids": [id(&fee)],
             "description": "Base description", "service_levels": [{"metric": "availability", "target": "99"}]}),
     );
     patch(
@@ -333,14 +338,14 @@ fn overlays_apply_field_by_field_by_priority_then_smallest_group_id() {
     let low = app.create(
         "/overlays",
         json!({"consumer_group_id": id(&c.group), "offering_id": id(&c.offering),
-        "name": "Low name", "price": {"amount": "80.00", "currency": "EUR"}, "priority": 1}),
+        "name": "Low name", "prices": [{"price_id": id(&fee), "price": {"amount": "80.00", "currency": "EUR"}}], "priority": 1}),
     );
     let high = app.create("/overlays", json!({"consumer_group_id": id(&second), "offering_id": id(&c.offering),
         "name": "High name", "service_levels": [{"metric": "response", "target": "4", "unit": "hours"}], "priority": 5}));
     let offering = &view_of(&app, &c.customer, ON)["offerings"][0];
     assert_eq!(offering["name"], "High name", "the higher priority wins");
     assert_eq!(
-        offering["price"],
+        offering["prices"][0]["price"],
         json!({"amount": "80.00", "currency": "EUR"}),
         "a field only the lower sets is still applied"
     );
@@ -380,6 +385,143 @@ fn overlays_apply_field_by_field_by_priority_then_smallest_group_id() {
 }
 
 #[test]
+fn the_view_shows_active_prices_with_their_amounts_tailored_price_by_price() {
+    let app = TestApp::spawn();
+    let c = shop(&app).catalogue;
+    let price = |name: &str, body: Value| {
+        let mut body = body;
+        body["name"] = json!(name);
+        app.create("/prices", body)
+    };
+    let setup = price(
+        "Set-up",
+        json!({"price_type": "one_time", "price": {"amount": "500.00", "currency": "EUR"}}),
+    );
+    let monthly = price(
+        "Monthly",
+        json!({"price_type": "recurring", "recurring_period": "month", "price": {"amount": "90.00", "currency": "EUR"}}),
+    );
+    let per_gb = price(
+        "Per GB",
+        json!({"price_type": "usage", "unit_of_measure": "GB", "price": {"amount": "0.0400", "currency": "EUR"}}),
+    );
+    let draft = price(
+        "Draft price",
+        json!({"price_type": "one_time", "status": "draft", "price": {"amount": "7.77", "currency": "EUR"}}),
+    );
+    let retired = price(
+        "Retired price",
+        json!({"price_type": "one_time", "status": "retired", "price": {"amount": "6.66", "currency": "EUR"}}),
+    );
+    let unused = price(
+        "Unused price",
+        json!({"price_type": "one_time", "price": {"amount": "5.55", "currency": "EUR"}}),
+    );
+    patch(
+        &app,
+        &format!("/api/v1/offerings/{}", id(&c.offering)),
+        json!({"price_ids": [id(&setup), id(&monthly), id(&per_gb), id(&draft), id(&retired)]}),
+    );
+    let second = app.create("/consumer-groups", json!({"name": "Second"}));
+    let other = app.create("/consumer-groups", json!({"name": "Other"}));
+    patch(
+        &app,
+        &format!("/api/v1/offerings/{}", id(&c.offering)),
+        json!({"consumer_group_ids": [id(&c.group), id(&second), id(&other)]}),
+    );
+    patch(
+        &app,
+        &format!("/api/v1/customers/{}", id(&c.customer)),
+        json!({"consumer_group_ids": [id(&c.group), id(&second)]}),
+    );
+    let tailor = |group: &Value, priority: i64, prices: Value| {
+        app.create(
+            "/overlays",
+            json!({"consumer_group_id": id(group), "offering_id": id(&c.offering),
+                "priority": priority, "prices": prices}),
+        )
+    };
+    let money = |amount: &str| json!({"amount": amount, "currency": "EUR"});
+    tailor(
+        &c.group,
+        1,
+        json!([{"price_id": id(&monthly), "price": money("80.00")},
+            {"price_id": id(&setup), "price": money("400.00")}]),
+    );
+    tailor(
+        &second,
+        5,
+        json!([{"price_id": id(&monthly), "price": money("70.00")}]),
+    );
+    tailor(
+        &other,
+        9,
+        json!([{"price_id": id(&per_gb), "price": money("0.0100")}]),
+    );
+    let view = view_of(&app, &c.customer, ON);
+    let prices = &view["offerings"][0]["prices"];
+    let mut expected = vec![
+        json!({"id": id(&setup), "name": "Set-up", "description": null, "price_type": "one_time",
+            "price": money("400.00"), "recurring_period": null, "unit_of_measure": null}),
+        json!({"id": id(&monthly), "name": "Monthly", "description": null, "price_type": "recurring",
+            "price": money("70.00"), "recurring_period": "month", "unit_of_measure": null}),
+        json!({"id": id(&per_gb), "name": "Per GB", "description": null, "price_type": "usage",
+            "price": money("0.0400"), "recurring_period": null, "unit_of_measure": "GB"}),
+    ];
+    expected.sort_by_key(id);
+    assert_eq!(
+        prices,
+        &Value::Array(expected),
+        "active prices only; the higher priority tailors the monthly fee, the lower still tailors the set-up; \
+         the group the customer is not in tailors nothing"
+    );
+    let text = view.to_string();
+    for hidden in [
+        "7.77",
+        "6.66",
+        "5.55",
+        "0.0100",
+        "Draft price",
+        "Retired price",
+        "Unused price",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} leaked into {text}");
+    }
+    let _ = unused;
+}
+
+#[test]
+fn an_overlay_tailors_only_the_prices_of_its_offering() {
+    let app = TestApp::spawn();
+    let c = shop(&app).catalogue;
+    let elsewhere = app.create(
+        "/prices",
+        json!({"name": "Elsewhere", "price_type": "one_time"}),
+    );
+    let res = app
+        .req("POST", "/api/v1/overlays")
+        .json(&json!({"consumer_group_id": id(&c.group), "offering_id": id(&c.offering),
+            "prices": [{"price_id": id(&elsewhere), "price": {"amount": "1.00", "currency": "EUR"}}]}))
+        .send();
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert_eq!(res.json()["errors"][0]["field"], "prices[0].price_id");
+    // A price still used by an offering cannot be deleted.
+    patch(
+        &app,
+        &format!("/api/v1/offerings/{}", id(&c.offering)),
+        json!({"price_ids": [id(&elsewhere)]}),
+    );
+    let res = app
+        .req("DELETE", &format!("/api/v1/prices/{}", id(&elsewhere)))
+        .send();
+    assert_eq!(res.status, 409, "{}", res.text());
+    assert!(res.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("1 offering"));
+}
+
+#[test]
 fn an_overlay_on_an_offering_the_group_cannot_see_changes_nothing_and_reveals_nothing() {
     let app = TestApp::spawn();
     let c = shop(&app).catalogue;
@@ -393,8 +535,18 @@ fn an_overlay_on_an_offering_the_group_cannot_see_changes_nothing_and_reveals_no
         "/agreements",
         json!({"customer_id": id(&loner), "offering_id": id(&c.offering)}),
     );
+    let fee = app.create(
+        "/prices",
+        json!({"name": "Set-up", "price_type": "one_time", "price": {"amount": "500.00", "currency": "EUR"}}),
+    );
+    patch(
+        &app,
+        &format!("/api/v1/offerings/{}", id(&c.offering)),
+        json!({"price_ids": [id(&fee)]}),
+    );
     app.create("/overlays", json!({"consumer_group_id": id(&stranger_group), "offering_id": id(&c.offering),
-        "name": "Stranger price list", "price": {"amount": "1.00", "currency": "EUR"}, "priority": 100}));
+        "name": "Stranger price list", "prices": [{"price_id": id(&fee), "price": {"amount": "1.00", "currency": "EUR"}}],
+        "priority": 100}));
     let view = view_of(&app, &loner, ON);
     assert_eq!(
         view["offerings"][0]["name"], "Hosting Gold",
@@ -684,14 +836,23 @@ fn allowed(kind: &str) -> &'static [(&'static str, &'static str)] {
             ("name", ""),
             ("description", ""),
             ("elements", "element"),
-            ("price", "price"),
+            ("prices", "price"),
             ("service_levels", "service_level"),
             ("valid_from", ""),
             ("valid_to", ""),
             ("services", "service"),
         ],
         "element" => &[("kind", ""), ("name", ""), ("description", "")],
-        "price" => &[("amount", ""), ("currency", "")],
+        "price" => &[
+            ("id", ""),
+            ("name", ""),
+            ("description", ""),
+            ("price_type", ""),
+            ("price", "money"),
+            ("recurring_period", ""),
+            ("unit_of_measure", ""),
+        ],
+        "money" => &[("amount", ""), ("currency", "")],
         "service_level" => &[("metric", ""), ("target", ""), ("unit", "")],
         "service" => &[
             ("id", ""),
@@ -822,6 +983,21 @@ fn excluded(g: &Generated, customer: &Value, view: &Value) -> Vec<String> {
             }
         }
     }
+    // A price shows only as an active price of an offering shown.
+    let shown_prices: BTreeSet<String> = view["offerings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|o| o["prices"].as_array().into_iter().flatten().map(id))
+        .collect();
+    for p in &g.prices {
+        if !shown_prices.contains(&id(p)) {
+            for f in ["id", "name", "description", "unit_of_measure"] {
+                add(&p[f]);
+            }
+            add(&p["price"]["amount"]);
+        }
+    }
     for c in &g.customers {
         add(&c["description"]);
         if c["id"] != customer["id"] {
@@ -851,6 +1027,9 @@ fn excluded(g: &Generated, customer: &Value, view: &Value) -> Vec<String> {
         if !applies {
             add(&ov["name"]);
             add(&ov["description"]);
+            for tailored in ov["prices"].as_array().into_iter().flatten() {
+                add(&tailored["price"]["amount"]);
+            }
         }
     }
     out
@@ -879,6 +1058,7 @@ fn no_view_response_leaks_at_any_depth_for_any_key_and_any_id() {
                 &g.products,
                 &g.components,
                 &g.services,
+                &g.prices,
                 &g.offerings,
                 &g.customers,
                 &g.agreements,
