@@ -15,7 +15,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::body::BodyReader;
-use crate::api::{self, auth, health, AppState};
+use crate::api::{self, auth, health, tmf, AppState};
 use crate::catalogue::api_key::AdminKey;
 use crate::config::Config;
 use crate::error::{problem, problem_response, ApiError, PROBLEM_JSON};
@@ -167,6 +167,15 @@ pub fn app(
                 // told not to.
                 .config(utoipa_swagger_ui::Config::default().validator_url("none")),
         )
+        .service(
+            web::scope(tmf::ROOT)
+                .service(
+                    web::scope(&format!("/{}", tmf::product_catalog::FACADE))
+                        .wrap(from_fn(tmf::authenticate))
+                        .configure(tmf::product_catalog::configure),
+                )
+                .default_service(web::to(tmf::no_route)),
+        )
         .default_service(web::to(no_route))
         .wrap(from_fn(refuse_nul_in_query))
         .wrap(ErrorHandlers::new().default_handler(as_problem))
@@ -260,7 +269,13 @@ fn as_problem<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if is_problem || res.status().as_u16() < 400 {
+    let facade = res.request().path().starts_with(tmf::ROOT);
+    let is_tmf_error = facade
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes() == b"application/json");
+    if is_problem || is_tmf_error || res.status().as_u16() < 400 {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
@@ -293,7 +308,11 @@ fn as_problem<B: MessageBody + 'static>(
         ),
     };
     let body = problem(status, slug, title, detail, Vec::new());
-    let mut response = problem_response(status, &body);
+    let mut response = if facade {
+        tmf::error_response(status, &body)
+    } else {
+        problem_response(status, &body)
+    };
     if let Some(allow) = res.headers().get(header::ALLOW) {
         response.headers_mut().insert(header::ALLOW, allow.clone());
     }

@@ -103,7 +103,7 @@ pub async fn authenticate(
     }
 }
 
-async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
+pub(crate) async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -23,6 +23,7 @@ pub mod responses;
 pub mod services;
 pub mod spec;
 pub mod strict_json;
+pub mod tmf;
 pub mod transfer;
 pub mod views;
 pub mod webhooks;

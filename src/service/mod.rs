@@ -11,6 +11,7 @@
 pub mod api_keys;
 pub mod feed;
 pub mod idempotency;
+pub mod lookup;
 pub mod ops;
 pub mod references;
 pub mod transfer;

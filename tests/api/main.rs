@@ -18,6 +18,7 @@ mod operations;
 mod references;
 mod service_endpoints;
 mod stress;
+mod tmf;
 mod transfer;
 mod unit_of_work;
 mod validation;

@@ -1,0 +1,513 @@
+//! The TM Forum facades: every answer checked against the official
+//! swagger's schema of its resource (copied unmodified in `tests/tmf/`),
+//! the TMF conventions, and the round trip with the native API.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{id, Catalogue, Response, TestApp};
+
+const TMF620: &str = "/tmf-api/productCatalogManagement/v4";
+
+/// The definitions of one official swagger document, compiled as JSON
+/// Schema (draft 4, which swagger 2.0 schemas follow), formats asserted.
+struct Swagger {
+    schemas: boon::Schemas,
+    compiled: HashMap<String, boon::SchemaIndex>,
+    compiler: boon::Compiler,
+    url: String,
+}
+
+impl Swagger {
+    fn load(file: &str) -> Swagger {
+        let path = format!("{}/tests/tmf/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("the swagger document");
+        let document: Value = serde_json::from_str(&text).expect("swagger JSON");
+        let url = format!("http://tmf.example/{file}");
+        let mut compiler = boon::Compiler::new();
+        compiler.set_default_draft(boon::Draft::V4);
+        compiler.enable_format_assertions();
+        compiler
+            .add_resource(&url, document)
+            .expect("the swagger as a schema resource");
+        Swagger {
+            schemas: boon::Schemas::new(),
+            compiled: HashMap::new(),
+            compiler,
+            url,
+        }
+    }
+
+    fn tmf620() -> Swagger {
+        Swagger::load("TMF620-ProductCatalog-v4.0.0.swagger.json")
+    }
+
+    /// Fails unless `value` is valid against the definition `name`.
+    fn check(&mut self, name: &str, value: &Value) {
+        let index = match self.compiled.get(name) {
+            Some(index) => *index,
+            None => {
+                let index = self
+                    .compiler
+                    .compile(
+                        &format!("{}#/definitions/{name}", self.url),
+                        &mut self.schemas,
+                    )
+                    .unwrap_or_else(|e| panic!("compile {name}: {e}"));
+                self.compiled.insert(name.to_owned(), index);
+                index
+            }
+        };
+        if let Err(e) = self.schemas.validate(value, index) {
+            panic!("not a valid {name}: {e:#}\n{value:#}");
+        }
+    }
+
+    /// Checks a body: an object against `name`, a list item by item.
+    fn check_body(&mut self, name: &str, res: &Response) {
+        match res.json() {
+            Value::Array(items) => {
+                for item in &items {
+                    self.check(name, item);
+                }
+            }
+            item => self.check(name, &item),
+        }
+    }
+}
+
+/// A catalogue with every kind of price, a product with components of
+/// both visibilities, and an offering that names them all.
+struct Priced {
+    catalogue: Catalogue,
+    prices: Vec<Value>,
+    offering: Value,
+}
+
+fn priced(app: &TestApp) -> Priced {
+    let catalogue = Catalogue::build(app);
+    app.create(
+        &format!("/products/{}/components", id(&catalogue.product)),
+        json!({"resource_id": id(&catalogue.resource), "visibility": "internal", "role": "spare"}),
+    );
+    let prices = vec![
+        app.create(
+            "/prices",
+            json!({"name": "Set-up", "price_type": "one_time", "description": "Once",
+                "price": {"amount": "500.00", "currency": "EUR"}}),
+        ),
+        app.create(
+            "/prices",
+            json!({"name": "Monthly", "price_type": "recurring", "recurring_period": "month",
+                "price": {"amount": "90.50", "currency": "EUR"}}),
+        ),
+        app.create(
+            "/prices",
+            json!({"name": "Per GB", "price_type": "usage", "unit_of_measure": "GB",
+                "price": {"amount": "0.0400", "currency": "EUR"}}),
+        ),
+    ];
+    let offering = app.create(
+        "/offerings",
+        json!({"name": "Hosting Platinum", "description": "All of it",
+            "service_ids": [id(&catalogue.service)], "consumer_group_ids": [id(&catalogue.group)],
+            "price_ids": prices.iter().map(id).collect::<Vec<_>>(), "product_id": id(&catalogue.product),
+            "status": "active", "valid_from": "2026-01-01", "valid_to": "2027-12-31"}),
+    );
+    Priced {
+        catalogue,
+        prices,
+        offering,
+    }
+}
+
+fn tmf<'a>(app: &'a TestApp, method: &str, path: &str) -> crate::helpers::Request<'a> {
+    app.req(method, &format!("{TMF620}{path}"))
+}
+
+#[test]
+fn every_tmf620_answer_is_valid_against_the_official_swagger() {
+    let app = TestApp::spawn();
+    let p = priced(&app);
+    let mut swagger = Swagger::tmf620();
+    for (path, definition) in [
+        ("/productSpecification", "ProductSpecification"),
+        ("/productOffering", "ProductOffering"),
+        ("/productOfferingPrice", "ProductOfferingPrice"),
+    ] {
+        let res = tmf(&app, "GET", path).send();
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        assert!(!res.json().as_array().expect("a list").is_empty());
+        swagger.check_body(definition, &res);
+        for item in res.json().as_array().expect("a list") {
+            let one = tmf(&app, "GET", &format!("{path}/{}", id(item))).send();
+            assert_eq!(one.status, 200);
+            swagger.check_body(definition, &one);
+        }
+        let missing = tmf(&app, "GET", &format!("{path}/{}", uuid::Uuid::now_v7())).send();
+        assert_eq!(missing.status, 404);
+        swagger.check_body("Error", &missing);
+    }
+    // What was created natively reads as TMF says it.
+    let offering = tmf(
+        &app,
+        "GET",
+        &format!("/productOffering/{}", id(&p.offering)),
+    )
+    .send()
+    .json();
+    assert_eq!(offering["lifecycleStatus"], "Launched");
+    assert_eq!(offering["@type"], "ProductOffering");
+    assert_eq!(
+        offering["productSpecification"]["id"],
+        p.catalogue.product["id"]
+    );
+    assert_eq!(
+        offering["validFor"],
+        json!({"startDateTime": "2026-01-01T00:00:00.000000Z", "endDateTime": "2027-12-31T23:59:59.999999Z"})
+    );
+    assert_eq!(offering["marketSegment"][0]["id"], p.catalogue.group["id"]);
+    assert_eq!(
+        offering["serviceCandidate"]["id"],
+        p.catalogue.service["id"]
+    );
+    assert_eq!(
+        offering["productOfferingPrice"]
+            .as_array()
+            .expect("prices")
+            .len(),
+        3
+    );
+    let prices: Vec<Value> = p
+        .prices
+        .iter()
+        .map(|price| {
+            tmf(&app, "GET", &format!("/productOfferingPrice/{}", id(price)))
+                .send()
+                .json()
+        })
+        .collect();
+    assert_eq!(prices[0]["priceType"], "oneTime");
+    assert_eq!(prices[0]["price"], json!({"unit": "EUR", "value": 500.0}));
+    assert_eq!(prices[1]["recurringChargePeriodType"], "month");
+    assert_eq!(prices[1]["recurringChargePeriodLength"], 1);
+    assert_eq!(
+        prices[2]["unitOfMeasure"],
+        json!({"amount": 1, "units": "GB"})
+    );
+    let spec = tmf(
+        &app,
+        "GET",
+        &format!("/productSpecification/{}", id(&p.catalogue.product)),
+    )
+    .send()
+    .json();
+    assert_eq!(spec["lifecycleStatus"], "In design");
+    assert_eq!(
+        spec["resourceSpecification"][0]["id"], p.catalogue.resource["id"],
+        "each resource once, from the components of both visibilities"
+    );
+    assert_eq!(
+        spec["resourceSpecification"]
+            .as_array()
+            .expect("refs")
+            .len(),
+        1
+    );
+
+    // Creates, changes and deletes answer valid resources too.
+    for (path, definition, body, patch) in [
+        (
+            "/productSpecification",
+            "ProductSpecification",
+            json!({"name": "Firewall", "lifecycleStatus": "Active"}),
+            json!({"description": "Next generation"}),
+        ),
+        (
+            "/productOfferingPrice",
+            "ProductOfferingPrice",
+            json!({"name": "Per user", "priceType": "usage", "price": {"unit": "EUR", "value": 4.5},
+                "unitOfMeasure": {"amount": 1, "units": "user"}, "isBundle": false}),
+            json!({"price": {"unit": "EUR", "value": 3.75}}),
+        ),
+        (
+            "/productOffering",
+            "ProductOffering",
+            json!({"name": "Firewall, Gold", "productSpecification": {"id": id(&p.catalogue.product)},
+                "productOfferingPrice": [{"id": id(&p.prices[1])}],
+                "validFor": {"startDateTime": "2027-01-01T00:00:00Z"}}),
+            json!({"name": "Firewall, Platinum"}),
+        ),
+    ] {
+        let created = tmf(&app, "POST", path).json(&body).send();
+        assert_eq!(created.status, 201, "{path}: {}", created.text());
+        swagger.check_body(definition, &created);
+        let url = format!("{path}/{}", id(&created.json()));
+        assert!(created
+            .header("location")
+            .is_some_and(|l| l.ends_with(&format!("{TMF620}{url}"))));
+        let changed = tmf(&app, "PATCH", &url).json(&patch).send();
+        assert_eq!(changed.status, 200, "{url}: {}", changed.text());
+        swagger.check_body(definition, &changed);
+        assert_eq!(changed.json()["version"], "2");
+        let deleted = tmf(&app, "DELETE", &url).send();
+        assert_eq!(deleted.status, 204, "{url}: {}", deleted.text());
+        let gone = tmf(&app, "GET", &url).send();
+        assert_eq!(gone.status, 404);
+        swagger.check_body("Error", &gone);
+    }
+}
+
+#[test]
+fn tmf620_lists_filter_project_and_page_as_tmf_clients_expect() {
+    let app = TestApp::spawn();
+    let p = priced(&app);
+    let all = tmf(&app, "GET", "/productOfferingPrice").send();
+    assert_eq!(all.header("x-total-count"), Some("3"));
+    assert_eq!(all.header("x-result-count"), Some("3"));
+    // Filters by equality, with the double quotes the official kit sends.
+    let res = tmf(
+        &app,
+        "GET",
+        "/productOfferingPrice?priceType=%22recurring%22",
+    )
+    .send();
+    assert_eq!(
+        res.json().as_array().expect("a list").len(),
+        1,
+        "{}",
+        res.text()
+    );
+    assert_eq!(res.json()[0]["id"], p.prices[1]["id"]);
+    let res = tmf(
+        &app,
+        "GET",
+        "/productOfferingPrice?price.unit=EUR&priceType=usage",
+    )
+    .send();
+    assert_eq!(res.json()[0]["id"], p.prices[2]["id"]);
+    let res = tmf(
+        &app,
+        "GET",
+        "/productOfferingPrice?name=Nothing%20like%20it",
+    )
+    .send();
+    assert_eq!(res.json(), json!([]));
+    assert_eq!(res.header("x-total-count"), Some("0"));
+    // A member of a list matches when any item does.
+    let res = tmf(
+        &app,
+        "GET",
+        &format!(
+            "/productOffering?productOfferingPrice.id={}",
+            id(&p.prices[2])
+        ),
+    )
+    .send();
+    assert_eq!(res.json()[0]["id"], p.offering["id"]);
+    // Pages.
+    let page = tmf(&app, "GET", "/productOfferingPrice?offset=1&limit=1").send();
+    assert_eq!(page.header("x-total-count"), Some("3"));
+    assert_eq!(page.header("x-result-count"), Some("1"));
+    assert_eq!(page.json()[0]["id"], all.json()[1]["id"]);
+    let res = tmf(&app, "GET", "/productOfferingPrice?limit=0").send();
+    assert_eq!(res.status, 400);
+    // Projection keeps id, href and @type.
+    let res = tmf(&app, "GET", "/productOfferingPrice?fields=name").send();
+    for item in res.json().as_array().expect("a list") {
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["@type", "href", "id", "name"]);
+    }
+    // href follows the host the client used.
+    let res = tmf(
+        &app,
+        "GET",
+        &format!("/productOffering/{}", id(&p.offering)),
+    )
+    .header("Host", "catalogue.example.com")
+    .send();
+    assert_eq!(
+        res.json()["href"],
+        format!(
+            "http://catalogue.example.com{TMF620}/productOffering/{}",
+            id(&p.offering)
+        )
+    );
+}
+
+#[test]
+fn tmf620_writes_honour_if_match_when_sent_and_name_tmf_attributes_in_errors() {
+    let app = TestApp::spawn();
+    let p = priced(&app);
+    let url = format!("/productOfferingPrice/{}", id(&p.prices[0]));
+    let stale = tmf(&app, "PATCH", &url)
+        .json(&json!({"name": "Renamed"}))
+        .if_match(7)
+        .send();
+    assert_eq!(stale.status, 412, "{}", stale.text());
+    let body = stale.json();
+    assert_eq!(body["code"], "precondition-failed");
+    assert_eq!(body["status"], "412");
+    assert!(body["reason"].is_string() && body["message"].is_string());
+    let fresh = tmf(&app, "PATCH", &url)
+        .merge_patch(&json!({"name": "Renamed"}))
+        .if_match(1)
+        .send();
+    assert_eq!(fresh.status, 200, "{}", fresh.text());
+    assert_eq!(fresh.json()["name"], "Renamed");
+    // Errors name the TMF attribute, not the native field.
+    let res = tmf(&app, "POST", "/productOfferingPrice")
+        .json(
+            &json!({"name": "Odd", "priceType": "oneTime", "price": {"unit": "euro", "value": 1}}),
+        )
+        .send();
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(
+        res.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("price.unit")),
+        "{}",
+        res.text()
+    );
+    let res = tmf(&app, "POST", "/productOffering")
+        .json(&json!({"name": "O", "productSpecification": {"id": "9881"}}))
+        .send();
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(res.text().contains("productSpecification.id"));
+    let res = tmf(&app, "POST", "/productOffering")
+        .json(&json!({"name": "O", "bundledProductOffering": []}))
+        .send();
+    assert_eq!(
+        res.status, 422,
+        "an attribute Vitrine does not store is refused, not lost"
+    );
+    assert!(res.text().contains("bundledProductOffering"));
+    let res = tmf(&app, "POST", "/productOffering")
+        .json(&json!({"name": "O", "lifecycleStatus": "Launched"}))
+        .send();
+    assert_eq!(res.status, 422, "an active offering needs a service");
+    assert!(res.text().contains("serviceCandidate"), "{}", res.text());
+    // Something still referenced is not deleted.
+    let res = tmf(&app, "DELETE", &url).send();
+    assert_eq!(res.status, 409, "{}", res.text());
+    assert_eq!(res.json()["code"], "conflict");
+}
+
+#[test]
+fn tmf620_takes_the_same_keys_and_no_customer_key_reads_the_catalogue() {
+    let app = TestApp::spawn();
+    let p = priced(&app);
+    let res = tmf(&app, "GET", "/productOffering").no_key().send();
+    assert_eq!(res.status, 401);
+    assert_eq!(res.json()["code"], "unauthorized");
+    assert!(res.header("www-authenticate").is_some());
+    let viewer = app.key("viewer", None);
+    assert_eq!(
+        tmf(&app, "GET", "/productOffering")
+            .key(&viewer)
+            .send()
+            .status,
+        200
+    );
+    let res = tmf(&app, "POST", "/productSpecification")
+        .key(&viewer)
+        .json(&json!({"name": "X"}))
+        .send();
+    assert_eq!(res.status, 403);
+    assert_eq!(res.json()["code"], "forbidden");
+    let customer = app.key("customer", Some(&id(&p.catalogue.customer)));
+    for path in [
+        "/productOffering",
+        "/productSpecification",
+        "/productOfferingPrice",
+    ] {
+        let res = tmf(&app, "GET", path).key(&customer).send();
+        assert_eq!(res.status, 403, "{path}");
+        assert!(!res.text().contains(&id(&p.offering)));
+    }
+    let res = app.req("GET", "/tmf-api/nothingHere/v4/x").send();
+    assert_eq!(res.status, 404);
+    assert_eq!(res.json()["code"], "not-found");
+}
+
+#[test]
+fn an_offering_created_through_tmf620_is_in_the_native_api_and_the_right_view() {
+    let app = TestApp::spawn();
+    let p = priced(&app);
+    let c = &p.catalogue;
+    let stranger = app.create(
+        "/customers",
+        json!({"name": "Stranger", "consumer_group_ids": []}),
+    );
+    let res = tmf(&app, "POST", "/productOffering")
+        .json(&json!({"name": "Backup, Gold", "description": "Nightly",
+            "lifecycleStatus": "Launched", "serviceCandidate": {"id": id(&c.service)},
+            "marketSegment": [{"id": id(&c.group)}],
+            "productOfferingPrice": [{"id": id(&p.prices[1])}]}))
+        .send();
+    assert_eq!(res.status, 201, "{}", res.text());
+    let created = res.json();
+    let native = app.get(&format!("/api/v1/offerings/{}", id(&created)));
+    assert_eq!(native.status, 200);
+    let native = native.json();
+    assert_eq!(native["status"], "active");
+    assert_eq!(native["service_ids"], json!([id(&c.service)]));
+    assert_eq!(native["price_ids"], json!([id(&p.prices[1])]));
+    let seen = |customer: &Value| {
+        app.get(&format!("/api/v1/customers/{}/view", id(customer)))
+            .json()["offerings"]
+            .as_array()
+            .expect("offerings")
+            .iter()
+            .find(|o| o["id"] == created["id"])
+            .cloned()
+    };
+    let shown = seen(&c.customer).expect("the group's customer sees it");
+    assert_eq!(shown["prices"][0]["name"], "Monthly");
+    assert!(seen(&stranger).is_none(), "a customer of no group does not");
+    // An edit through the native API reads through TMF620.
+    let res = app
+        .req("PATCH", &format!("/api/v1/offerings/{}", id(&created)))
+        .merge_patch(&json!({"name": "Backup, Platinum", "status": "retired"}))
+        .if_match(1)
+        .send();
+    assert_eq!(res.status, 200, "{}", res.text());
+    let read = tmf(&app, "GET", &format!("/productOffering/{}", id(&created)))
+        .send()
+        .json();
+    assert_eq!(read["name"], "Backup, Platinum");
+    assert_eq!(read["lifecycleStatus"], "Retired");
+    assert_eq!(read["version"], "2");
+    // The change feed saw both writes, whichever API made them.
+    let events = app.get("/api/v1/changes?limit=500").json();
+    let kinds: Vec<&str> = events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["entity_id"] == created["id"])
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["created", "updated"], "{events}");
+}
+
+#[test]
+#[should_panic(expected = "not a valid ProductOffering")]
+fn the_swagger_check_fails_on_a_member_of_the_wrong_type() {
+    Swagger::tmf620().check("ProductOffering", &json!({"id": "1", "isBundle": "no"}));
+}
+
+#[test]
+#[should_panic(expected = "not a valid ProductOfferingPrice")]
+fn the_swagger_check_fails_on_a_time_that_is_not_rfc_3339() {
+    Swagger::tmf620().check(
+        "ProductOfferingPrice",
+        &json!({"id": "1", "lastUpdate": "yesterday"}),
+    );
+}
