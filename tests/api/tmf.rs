@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::helpers::{id, Catalogue, Response, TestApp};
+use crate::model;
+use crate::view::assert_no_leak;
 
 const TMF620: &str = "/tmf-api/productCatalogManagement/v4";
 
@@ -401,7 +403,7 @@ fn tmf620_writes_honour_if_match_when_sent_and_name_tmf_attributes_in_errors() {
 }
 
 #[test]
-fn tmf620_takes_the_same_keys_and_no_customer_key_reads_the_catalogue() {
+fn tmf620_takes_the_same_keys_and_a_customer_key_reads_only_its_view() {
     let app = TestApp::spawn();
     let p = priced(&app);
     let res = tmf(&app, "GET", "/productOffering").no_key().send();
@@ -423,14 +425,20 @@ fn tmf620_takes_the_same_keys_and_no_customer_key_reads_the_catalogue() {
     assert_eq!(res.status, 403);
     assert_eq!(res.json()["code"], "forbidden");
     let customer = app.key("customer", Some(&id(&p.catalogue.customer)));
-    for path in [
-        "/productOffering",
-        "/productSpecification",
-        "/productOfferingPrice",
+    let res = tmf(&app, "GET", "/productSpecification")
+        .key(&customer)
+        .send();
+    assert_eq!(res.status, 403, "products are internal");
+    assert!(!res.text().contains(&id(&p.catalogue.product)));
+    for (path, body) in [
+        ("/productOffering", json!({"name": "Mine"})),
+        (
+            "/productOfferingPrice",
+            json!({"name": "Mine", "priceType": "oneTime"}),
+        ),
     ] {
-        let res = tmf(&app, "GET", path).key(&customer).send();
-        assert_eq!(res.status, 403, "{path}");
-        assert!(!res.text().contains(&id(&p.offering)));
+        let res = tmf(&app, "POST", path).key(&customer).json(&body).send();
+        assert_eq!(res.status, 403, "{path}: a customer key cannot write");
     }
     let res = app.req("GET", "/tmf-api/nothingHere/v4/x").send();
     assert_eq!(res.status, 404);
@@ -510,4 +518,168 @@ fn the_swagger_check_fails_on_a_time_that_is_not_rfc_3339() {
         "ProductOfferingPrice",
         &json!({"id": "1", "lastUpdate": "yesterday"}),
     );
+}
+
+/// The members a customer may see of a TMF620 resource, at every depth:
+/// an allow-list, as for the customer view.
+fn tmf_allowed(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "offering" => &[
+            ("id", ""),
+            ("href", ""),
+            ("name", ""),
+            ("description", ""),
+            ("isBundle", ""),
+            ("isSellable", ""),
+            ("lifecycleStatus", ""),
+            ("validFor", "period"),
+            ("serviceCandidate", "ref"),
+            ("productOfferingPrice", "ref"),
+            ("@type", ""),
+        ],
+        "price" => &[
+            ("id", ""),
+            ("href", ""),
+            ("name", ""),
+            ("description", ""),
+            ("isBundle", ""),
+            ("lifecycleStatus", ""),
+            ("priceType", ""),
+            ("price", "money"),
+            ("recurringChargePeriodType", ""),
+            ("recurringChargePeriodLength", ""),
+            ("unitOfMeasure", "quantity"),
+            ("@type", ""),
+        ],
+        "period" => &[("startDateTime", ""), ("endDateTime", "")],
+        "ref" => &[("id", ""), ("href", ""), ("@referredType", "")],
+        "money" => &[("unit", ""), ("value", "")],
+        "quantity" => &[("amount", ""), ("units", "")],
+        other => panic!("no allow-list for {other}"),
+    }
+}
+
+fn assert_tmf_allowed(value: &Value, kind: &str, path: &str) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                assert_tmf_allowed(item, kind, &format!("{path}[{i}]"));
+            }
+        }
+        Value::Object(members) => {
+            let allowed = tmf_allowed(kind);
+            for (key, member) in members {
+                let Some((_, child)) = allowed.iter().find(|(k, _)| k == key) else {
+                    panic!("{path}.{key} is not on the allow-list of {kind}");
+                };
+                if child.is_empty() {
+                    assert!(
+                        !member.is_object() && !member.is_array(),
+                        "{path}.{key} holds more than a value"
+                    );
+                } else {
+                    assert_tmf_allowed(member, child, &format!("{path}.{key}"));
+                }
+            }
+        }
+        _ => panic!("{path} is not an object"),
+    }
+}
+
+#[test]
+fn a_customer_key_sees_through_tmf620_exactly_its_view_and_nothing_it_hides() {
+    let app = TestApp::spawn();
+    let mut swagger = Swagger::tmf620();
+    let mut probes = 0usize;
+    for seed in 7000..7010u64 {
+        let g = model::generate(&app, seed);
+        let every_id: Vec<String> = [
+            &g.groups,
+            &g.resources,
+            &g.products,
+            &g.components,
+            &g.services,
+            &g.prices,
+            &g.offerings,
+            &g.customers,
+            &g.agreements,
+            &g.overlays,
+        ]
+        .into_iter()
+        .flatten()
+        .map(id)
+        .collect();
+        for customer in &g.customers {
+            let key = app.key("customer", Some(&id(customer)));
+            // Today's view, as the facade serves today's.
+            let view = app
+                .get(&format!("/api/v1/customers/{}/view", id(customer)))
+                .json();
+            let offerings: Vec<String> = view["offerings"]
+                .as_array()
+                .expect("offerings")
+                .iter()
+                .map(id)
+                .collect();
+            let mut prices: Vec<String> = view["offerings"]
+                .as_array()
+                .expect("offerings")
+                .iter()
+                .flat_map(|o| o["prices"].as_array().expect("prices").iter().map(id))
+                .collect();
+            prices.sort();
+            prices.dedup();
+            for (path, definition, kind, shown) in [
+                (
+                    "/productOffering",
+                    "ProductOffering",
+                    "offering",
+                    &offerings,
+                ),
+                (
+                    "/productOfferingPrice",
+                    "ProductOfferingPrice",
+                    "price",
+                    &prices,
+                ),
+            ] {
+                let res = tmf(&app, "GET", path).key(&key).send();
+                assert_eq!(res.status, 200, "{path}: {}", res.text());
+                probes += 1;
+                swagger.check_body(definition, &res);
+                assert_tmf_allowed(&res.json(), kind, path);
+                assert_no_leak(&res, &g, customer, &view, path);
+                let listed: Vec<String> = res
+                    .json()
+                    .as_array()
+                    .expect("a list")
+                    .iter()
+                    .map(id)
+                    .collect();
+                assert_eq!(&listed, shown, "{path}: exactly what the view shows");
+                let mut hidden = std::collections::BTreeSet::new();
+                for other in &every_id {
+                    let res = tmf(&app, "GET", &format!("{path}/{other}"))
+                        .key(&key)
+                        .send();
+                    probes += 1;
+                    if shown.contains(other) {
+                        assert_eq!(res.status, 200);
+                        assert_tmf_allowed(&res.json(), kind, path);
+                        assert_no_leak(&res, &g, customer, &view, path);
+                    } else {
+                        // One answer for everything hidden, whatever it is.
+                        assert_eq!(res.status, 404, "{path}/{other}: {}", res.text());
+                        hidden.insert(res.text().replace(other.as_str(), "ID"));
+                    }
+                }
+                assert!(hidden.len() <= 1, "{path}: {hidden:?}");
+            }
+            let res = tmf(&app, "GET", "/productSpecification").key(&key).send();
+            assert_eq!(res.status, 403);
+            probes += 1;
+        }
+    }
+    println!("TMF620 leak matrix: {probes} probes as customer keys, nothing outside the view");
+    assert!(probes >= 2_000, "{probes} probes");
 }

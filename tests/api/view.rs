@@ -1035,7 +1035,13 @@ fn excluded(g: &Generated, customer: &Value, view: &Value) -> Vec<String> {
     out
 }
 
-fn assert_no_leak(res: &Response, g: &Generated, customer: &Value, view: &Value, what: &str) {
+pub(crate) fn assert_no_leak(
+    res: &Response,
+    g: &Generated,
+    customer: &Value,
+    view: &Value,
+    what: &str,
+) {
     let text = res.text();
     for secret in excluded(g, customer, view) {
         assert!(

@@ -21,11 +21,13 @@ use super::{
 };
 use crate::api::auth::{Caller, Permission};
 use crate::api::{body, conditional, AppState};
+use crate::catalogue::api_key::Role;
 use crate::catalogue::offering::{Offering, OfferingStatus};
 use crate::catalogue::page::PageRequest;
-use crate::catalogue::price::{Price, PriceStatus, PriceType};
+use crate::catalogue::price::{Price, PriceStatus, PriceType, RecurringPeriod};
 use crate::catalogue::product::{LifecycleStatus, Product};
 use crate::catalogue::validate::parse_input;
+use crate::catalogue::view::{CustomerView, ViewPrice};
 use crate::catalogue::FieldError;
 use crate::error::ApiError;
 use crate::service::{self, lookup, ops, Tx, Writable};
@@ -57,6 +59,11 @@ pub trait Resource: Writable<Scope = ()> {
     /// The native fields of the TMF attributes of a write; the attributes
     /// that cannot be translated are named in `errors`.
     fn to_native(members: Map<String, Value>, errors: &mut Vec<FieldError>) -> Map<String, Value>;
+
+    /// What a customer sees of this resource: built from its customer view
+    /// alone, never from the catalogue, so that it holds nothing the view
+    /// does not; none when customers may not read this resource at all.
+    fn seen(view: &CustomerView, base: &str) -> Option<Vec<Value>>;
 }
 
 /// The lifecycle names of TMF for a native status of three states (draft,
@@ -263,6 +270,12 @@ impl Resource for Product {
             LifecycleStatus::as_str,
         )
     }
+
+    /// Products are internal: a customer sees them through none of its
+    /// offerings.
+    fn seen(_: &CustomerView, _: &str) -> Option<Vec<Value>> {
+        None
+    }
 }
 
 impl Resource for Offering {
@@ -418,6 +431,137 @@ impl Resource for Offering {
         }
         native
     }
+
+    /// The offerings of the customer's view, tailored, ordered by id.
+    fn seen(view: &CustomerView, base: &str) -> Option<Vec<Value>> {
+        Some(
+            view.offerings
+                .iter()
+                .map(|o| seen_offering(o, base))
+                .collect(),
+        )
+    }
+}
+
+/// An offering of a customer's view: no product, no consumer group, no
+/// version or time of change; its prices and services as the view shows
+/// them.
+fn seen_offering(offering: &crate::catalogue::view::ViewOffering, base: &str) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(offering.id));
+    o.insert(
+        "href".into(),
+        json!(format!("{base}/productOffering/{}", offering.id)),
+    );
+    o.insert("name".into(), json!(offering.name));
+    put_some(
+        &mut o,
+        "description",
+        offering.description.as_ref().map(|d| json!(d)),
+    );
+    o.insert("isBundle".into(), json!(false));
+    o.insert("isSellable".into(), json!(true));
+    o.insert(
+        "lifecycleStatus".into(),
+        json!(OFFERING_LIFECYCLE.name(OfferingStatus::Active)),
+    );
+    put_some(
+        &mut o,
+        "validFor",
+        valid_for(offering.valid_from, offering.valid_to),
+    );
+    put_some(
+        &mut o,
+        "serviceCandidate",
+        offering
+            .services
+            .first()
+            .map(|s| reference(s.id, None, None, "ServiceCandidate")),
+    );
+    let prices: Vec<Value> = offering
+        .prices
+        .iter()
+        .map(|p| {
+            reference(
+                p.id,
+                Some(format!("{base}/productOfferingPrice/{}", p.id)),
+                None,
+                "ProductOfferingPrice",
+            )
+        })
+        .collect();
+    if !prices.is_empty() {
+        o.insert("productOfferingPrice".into(), Value::Array(prices));
+    }
+    o.insert("@type".into(), json!(Offering::TYPE));
+    Value::Object(o)
+}
+
+/// A price as a customer's view shows it, its amount tailored.
+fn seen_price(price: &ViewPrice, base: &str) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(price.id));
+    o.insert(
+        "href".into(),
+        json!(format!("{base}/productOfferingPrice/{}", price.id)),
+    );
+    o.insert("name".into(), json!(price.name));
+    put_some(
+        &mut o,
+        "description",
+        price.description.as_ref().map(|d| json!(d)),
+    );
+    o.insert("isBundle".into(), json!(false));
+    o.insert(
+        "lifecycleStatus".into(),
+        json!(PRICE_LIFECYCLE.name(PriceStatus::Active)),
+    );
+    charges(
+        &mut o,
+        price.price_type,
+        price
+            .price
+            .as_ref()
+            .map(|m| (m.amount.as_str(), m.currency.as_str())),
+        price.recurring_period,
+        price.unit_of_measure.as_deref(),
+    );
+    o.insert("@type".into(), json!(Price::TYPE));
+    Value::Object(o)
+}
+
+/// The members that say how a price is charged.
+fn charges(
+    o: &mut Map<String, Value>,
+    price_type: PriceType,
+    price: Option<(&str, &str)>,
+    period: Option<RecurringPeriod>,
+    unit: Option<&str>,
+) {
+    let kind = PRICE_TYPES
+        .iter()
+        .find(|(t, _)| *t == price_type)
+        .map_or("", |(_, n)| n);
+    o.insert("priceType".into(), json!(kind));
+    put_some(
+        o,
+        "price",
+        price.map(|(amount, currency)| {
+            let value = amount
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number);
+            json!({"unit": currency, "value": value})
+        }),
+    );
+    if let Some(period) = period {
+        o.insert("recurringChargePeriodType".into(), json!(period.as_str()));
+        o.insert("recurringChargePeriodLength".into(), json!(1));
+    }
+    if let Some(unit) = unit {
+        o.insert("unitOfMeasure".into(), json!({"amount": 1, "units": unit}));
+    }
 }
 
 impl Resource for Price {
@@ -460,31 +604,15 @@ impl Resource for Price {
                     f.description.as_ref(),
                     PRICE_LIFECYCLE.name(f.status),
                 );
-                let kind = PRICE_TYPES
-                    .iter()
-                    .find(|(t, _)| *t == f.price_type)
-                    .map_or("", |(_, n)| n);
-                o.insert("priceType".into(), json!(kind));
-                put_some(
+                charges(
                     &mut o,
-                    "price",
-                    f.price.as_ref().map(|m| {
-                        let value = m
-                            .amount
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or(Value::Null, Value::Number);
-                        json!({"unit": m.currency, "value": value})
-                    }),
+                    f.price_type,
+                    f.price
+                        .as_ref()
+                        .map(|m| (m.amount.as_str(), m.currency.as_str())),
+                    f.recurring_period,
+                    f.unit_of_measure.as_deref(),
                 );
-                if let Some(period) = f.recurring_period {
-                    o.insert("recurringChargePeriodType".into(), json!(period.as_str()));
-                    o.insert("recurringChargePeriodLength".into(), json!(1));
-                }
-                if let Some(unit) = &f.unit_of_measure {
-                    o.insert("unitOfMeasure".into(), json!({"amount": 1, "units": unit}));
-                }
                 Value::Object(o)
             })
             .collect())
@@ -572,6 +700,19 @@ impl Resource for Price {
         }
         native
     }
+
+    /// The prices of the offerings the customer sees, each once (as the
+    /// first of its offerings, by id, shows it), ordered by id.
+    fn seen(view: &CustomerView, base: &str) -> Option<Vec<Value>> {
+        let mut prices: Vec<&ViewPrice> = Vec::new();
+        for price in view.offerings.iter().flat_map(|o| &o.prices) {
+            if !prices.iter().any(|p| p.id == price.id) {
+                prices.push(price);
+            }
+        }
+        prices.sort_by_key(|p| p.id);
+        Some(prices.into_iter().map(|p| seen_price(p, base)).collect())
+    }
 }
 
 /// Every entity of `E`, ordered by id, read in batches.
@@ -617,15 +758,45 @@ fn only_one(mut items: Vec<Value>) -> Result<Value, TmfError> {
     })
 }
 
+/// The customer a customer key is bound to.
+fn customer_of(caller: &Caller) -> Option<Uuid> {
+    (caller.role == Role::Customer)
+        .then_some(caller.customer_id)
+        .flatten()
+}
+
+/// What the customer sees of `E` today, from its view; 403 for a resource
+/// customers may not read.
+async fn seen<E: Resource>(
+    state: &AppState,
+    customer: Uuid,
+    base: String,
+) -> Result<Vec<Value>, TmfError> {
+    let today = chrono::Utc::now().date_naive();
+    let view = state
+        .run(move |catalogue| catalogue.customer_view(customer, today))
+        .await?
+        .ok_or_else(|| TmfError(ApiError::NotFound("No customer has this id.".to_owned())))?;
+    E::seen(&view, &base).ok_or_else(|| {
+        TmfError(ApiError::Forbidden(format!(
+            "A customer key may not read {}s.",
+            E::WHAT
+        )))
+    })
+}
+
 /// `GET /{resource}`: the list, filtered, projected and paged.
 pub async fn list<E: Resource>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::ReadCatalogue)?;
     let query = ListQuery::parse(req.query_string())?;
     let base = base_url(&req, FACADE);
+    if let Some(customer) = customer_of(&caller) {
+        return Ok(query.answer(seen::<E>(&state, customer, base).await?));
+    }
+    caller.require(Permission::ReadCatalogue)?;
     let items = state
         .run(move |catalogue| {
             catalogue.read(|tx| {
@@ -644,10 +815,18 @@ pub async fn get<E: Resource>(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::ReadCatalogue)?;
     let id = path_id(&path, E::WHAT)?;
     let query = ListQuery::parse(req.query_string())?;
     let base = base_url(&req, FACADE);
+    if let Some(customer) = customer_of(&caller) {
+        let item = seen::<E>(&state, customer, base)
+            .await?
+            .into_iter()
+            .find(|item| item["id"] == json!(id))
+            .ok_or_else(|| not_found::<E>(ApiError::NotFound(String::new()), id))?;
+        return Ok(HttpResponse::Ok().json(query.project(item)));
+    }
+    caller.require(Permission::ReadCatalogue)?;
     let (item, version) = state
         .run(move |catalogue| {
             catalogue.read(|tx| {
