@@ -71,6 +71,28 @@ pub struct Generated {
     pub overlays: Vec<Value>,
 }
 
+impl Generated {
+    /// The id of every entity made, of every kind.
+    pub fn every_id(&self) -> Vec<String> {
+        [
+            &self.groups,
+            &self.resources,
+            &self.products,
+            &self.components,
+            &self.services,
+            &self.prices,
+            &self.offerings,
+            &self.customers,
+            &self.agreements,
+            &self.overlays,
+        ]
+        .into_iter()
+        .flatten()
+        .map(id)
+        .collect()
+    }
+}
+
 /// A text that names one entity and nothing else, so that finding it in a
 /// body says which entity leaked.
 fn token(rng: &mut Rng, kind: &str) -> String {

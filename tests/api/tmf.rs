@@ -593,22 +593,7 @@ fn a_customer_key_sees_through_tmf620_exactly_its_view_and_nothing_it_hides() {
     let mut probes = 0usize;
     for seed in 7000..7010u64 {
         let g = model::generate(&app, seed);
-        let every_id: Vec<String> = [
-            &g.groups,
-            &g.resources,
-            &g.products,
-            &g.components,
-            &g.services,
-            &g.prices,
-            &g.offerings,
-            &g.customers,
-            &g.agreements,
-            &g.overlays,
-        ]
-        .into_iter()
-        .flatten()
-        .map(id)
-        .collect();
+        let every_id = g.every_id();
         for customer in &g.customers {
             let key = app.key("customer", Some(&id(customer)));
             // Today's view, as the facade serves today's.

@@ -1058,22 +1058,7 @@ fn no_view_response_leaks_at_any_depth_for_any_key_and_any_id() {
         let app = TestApp::spawn();
         for seed in 1000 + batch * PER_APP..1000 + (batch + 1) * PER_APP {
             let g = model::generate(&app, seed);
-            let every_id: Vec<String> = [
-                &g.groups,
-                &g.resources,
-                &g.products,
-                &g.components,
-                &g.services,
-                &g.prices,
-                &g.offerings,
-                &g.customers,
-                &g.agreements,
-                &g.overlays,
-            ]
-            .into_iter()
-            .flatten()
-            .map(id)
-            .collect();
+            let every_id = g.every_id();
             for customer in &g.customers {
                 let key = app.key("customer", Some(&id(customer)));
                 let own = id(customer);
