@@ -112,6 +112,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "networks webhooks may deliver to besides public addresses, such as 10.1.0.0/16,::1",
     },
     Setting {
+        variable: "VITRINE_PUBLIC_BASE_URL",
+        default: "none",
+        meaning: "the URL clients reach this service at, such as https://catalogue.example.com: the base of the TM Forum facades' href (the request's scheme and host when unset; http://VITRINE_BIND in webhook events)",
+    },
+    Setting {
         variable: "VITRINE_WORKERS",
         default: "the number of cores",
         meaning: "HTTP worker threads",
@@ -162,6 +167,9 @@ pub struct Config {
     pub idempotency_ttl: Duration,
     /// How webhooks are delivered.
     pub webhooks: crate::delivery::Settings,
+    /// The URL clients reach this service at, when set: the base of the
+    /// facades' `href`.
+    pub public_base_url: Option<String>,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -236,7 +244,18 @@ impl Config {
             variable: "VITRINE_BIND",
             message,
         })?;
+        let public_base_url = match get("VITRINE_PUBLIC_BASE_URL") {
+            None => None,
+            Some(url) => Some(check_base_url(&url).map_err(|message| ConfigError {
+                variable: "VITRINE_PUBLIC_BASE_URL",
+                message,
+            })?),
+        };
+        let public_base = public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind}"));
         Ok(Config {
+            public_base_url,
             database_url,
             bind,
             admin_key: admin_key.map(SecretString::from),
@@ -272,6 +291,8 @@ impl Config {
                     365 * 86_400,
                 )?),
                 destinations: networks(get("VITRINE_WEBHOOK_ALLOWED_NETWORKS").as_deref())?,
+                public_base,
+                tmf620_events: None,
             },
             workers: match get("VITRINE_WORKERS") {
                 None => None,
@@ -279,6 +300,22 @@ impl Config {
             },
         })
     }
+}
+
+/// A base URL: `http` or `https`, a host, and no query or fragment; without
+/// its trailing slash.
+fn check_base_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("must name a host, such as https://catalogue.example.com".to_owned());
+    }
+    if rest.contains(['?', '#', ' ']) {
+        return Err("must hold no query, fragment or space".to_owned());
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// The destinations of `VITRINE_WEBHOOK_ALLOWED_NETWORKS`: comma-separated

@@ -18,7 +18,7 @@ use futures_util::future::{join_all, LocalBoxFuture};
 use uuid::Uuid;
 
 use crate::catalogue::event::Event;
-use crate::catalogue::webhook::{backoff, signature, Delivery, Destinations, Target};
+use crate::catalogue::webhook::{backoff, signature, Delivery, Destinations, EventFormat, Target};
 use crate::service::Catalogue;
 use crate::store::webhooks::{Claimed, Failure};
 
@@ -33,7 +33,19 @@ pub struct Settings {
     pub pause_after: Duration,
     /// Where deliveries may go.
     pub destinations: Destinations,
+    /// The URL clients reach the service at, for the `href` of the events
+    /// of the `tmf620` format.
+    pub public_base: String,
+    /// What writes the events of the `tmf620` format (the TMF620 facade's
+    /// `event_body`, set at start-up); such events fail to deliver without
+    /// it.
+    pub tmf620_events: Option<Tmf620Events>,
 }
+
+/// Writes the TMF620 event of a type for a change of the feed, with the
+/// `href` of its resource under a base URL.
+pub type Tmf620Events =
+    fn(&Catalogue, &Event, &str, &str) -> Result<serde_json::Value, crate::service::Error>;
 
 /// How often the worker looks for events to deliver.
 const POLL: Duration = Duration::from_millis(250);
@@ -118,12 +130,17 @@ async fn deliver(
             }
         };
         for (seq, event) in events {
-            if !webhook.fields.wants(&event.entity_type, event.kind) {
+            let body = if webhook.fields.wants(&event.entity_type, event.kind) {
+                body_of(catalogue, settings, &webhook, &event).await
+            } else {
+                None
+            };
+            let Some(body) = body else {
                 position = seq;
                 continue;
-            }
+            };
             let attempt = attempts + 1;
-            let delivery = send(client, settings, &webhook, &event, attempt).await;
+            let delivery = send(client, settings, &webhook, &event, body, attempt).await;
             let held = if delivery.delivered {
                 let (catalogue, token) = (catalogue.clone(), token.to_owned());
                 let until = lease_end(lease);
@@ -171,6 +188,35 @@ async fn deliver(
     .await;
 }
 
+/// What a subscription is sent for `event`, in its format; none when the
+/// format has nothing to say of it.
+async fn body_of(
+    catalogue: &Catalogue,
+    settings: &Settings,
+    webhook: &Claimed,
+    event: &Event,
+) -> Option<Result<Vec<u8>, String>> {
+    match webhook.fields.format {
+        EventFormat::Vitrine => Some(serde_json::to_vec(event).map_err(|e| e.to_string())),
+        EventFormat::Tmf620 => {
+            let event_type = webhook.fields.tmf620_event_type(event)?;
+            let Some(write) = settings.tmf620_events else {
+                return Some(Err("this replica cannot write TMF620 events".to_owned()));
+            };
+            let (catalogue, event, base) = (
+                catalogue.clone(),
+                event.clone(),
+                settings.public_base.clone(),
+            );
+            let body = blocking(move || write(&catalogue, &event, &event_type, &base)).await;
+            Some(
+                body.map_err(|e| format!("the event could not be written: {e}"))
+                    .and_then(|body| serde_json::to_vec(&body).map_err(|e| e.to_string())),
+            )
+        }
+    }
+}
+
 /// When to try again after `delivery` failed, and whether to give up.
 fn failure(
     settings: &Settings,
@@ -207,11 +253,15 @@ async fn send(
     settings: &Settings,
     webhook: &Claimed,
     event: &Event,
+    body: Result<Vec<u8>, String>,
     attempt: i32,
 ) -> Delivery {
     let attempted_at = crate::catalogue::now();
     let started = Instant::now();
-    let outcome = post(client, settings, webhook, event).await;
+    let outcome = match body {
+        Ok(body) => post(client, settings, webhook, event, body).await,
+        Err(e) => Err(e),
+    };
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status_code, error) = match outcome {
         Ok(status) if (200..300).contains(&status) => (Some(i32::from(status)), None),
@@ -238,6 +288,7 @@ async fn post(
     settings: &Settings,
     webhook: &Claimed,
     event: &Event,
+    body: Vec<u8>,
 ) -> Result<u16, String> {
     let target = Target::parse(&webhook.fields.url)?;
     // A name is checked as it is resolved, in the connector; an address
@@ -247,7 +298,6 @@ async fn post(
             return Err(format!("refused: {ip} is {why}"));
         }
     }
-    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
     let timestamp = chrono::Utc::now().timestamp();
     let mut response = client
         .post(&webhook.fields.url)

@@ -404,6 +404,7 @@ pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
         config.acquire_timeout,
     )
     .with_destinations(config.webhooks.destinations.clone())
+    .with_public_base_url(config.public_base_url.clone())
 }
 
 /// Connections waiting to be accepted at most: a burst of clients waits
@@ -498,7 +499,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         );
     }
     prune_hourly(catalogue.clone(), config.event_retention);
-    crate::delivery::start(catalogue.clone(), config.webhooks.clone());
+    let mut deliveries = config.webhooks.clone();
+    deliveries.tmf620_events = Some(tmf::product_catalog::event_body);
+    crate::delivery::start(catalogue.clone(), deliveries);
     watch_views(catalogue.clone());
     let server = server(state(&config, catalogue), &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");

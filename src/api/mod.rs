@@ -58,6 +58,9 @@ pub struct AppState {
     pub max_import_bytes: usize,
     /// Where webhooks may deliver.
     pub destinations: crate::catalogue::webhook::Destinations,
+    /// The URL clients reach the service at, when configured: the base of
+    /// the facades' `href` instead of the request's scheme and host.
+    pub public_base_url: Option<String>,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -84,6 +87,7 @@ impl AppState {
             idempotency_ttl,
             max_import_bytes,
             destinations: crate::catalogue::webhook::Destinations::default(),
+            public_base_url: None,
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }
@@ -96,6 +100,12 @@ impl AppState {
         destinations: crate::catalogue::webhook::Destinations,
     ) -> AppState {
         self.destinations = destinations;
+        self
+    }
+
+    /// The same state, with the facades' `href` based on `url`.
+    pub fn with_public_base_url(mut self, url: Option<String>) -> AppState {
+        self.public_base_url = url;
         self
     }
 

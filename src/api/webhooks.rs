@@ -45,7 +45,7 @@ list_type! {
 }
 
 /// Refuses a URL that deliveries may not go to, naming the field.
-async fn check_destination(state: &AppState, url: String) -> Result<(), ApiError> {
+pub(crate) async fn check_destination(state: &AppState, url: String) -> Result<(), ApiError> {
     let destinations = state.destinations.clone();
     let refused = web::block(move || check_url(&destinations, &url)).await?;
     refused.map_err(|message| {

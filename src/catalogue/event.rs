@@ -41,7 +41,7 @@ text_enum! {
     "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a20", "entity_type": "offering",
     "entity_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a16", "kind": "updated", "version": 4,
     "actor": "api_key", "actor_key_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a19",
-    "occurred_at": "2026-11-28T10:00:00Z"
+    "occurred_at": "2026-11-28T10:00:00Z", "changed_fields": ["name", "price_ids"]
 }))]
 pub struct Event {
     /// The event's id.
@@ -65,6 +65,9 @@ pub struct Event {
     pub actor_key_id: Option<Uuid>,
     /// When the change was committed.
     pub occurred_at: DateTime<Utc>,
+    /// For an update, the fields whose values changed, by their names in
+    /// the entity (`name`, `status`, `price_ids`...); empty otherwise.
+    pub changed_fields: Vec<String>,
 }
 
 impl Event {
@@ -88,6 +91,7 @@ impl Event {
             actor,
             actor_key_id,
             occurred_at: at,
+            changed_fields: change.fields.clone(),
         }
     }
 }

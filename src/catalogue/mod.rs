@@ -166,6 +166,8 @@ pub struct Change {
     pub actor: Actor,
     /// The rows of its child tables written or deleted with it.
     pub rows: Vec<RowChange>,
+    /// For an update, the writable fields whose values changed, by name.
+    pub fields: Vec<String>,
 }
 
 /// The current time as stored: UTC, to the microsecond on both databases.

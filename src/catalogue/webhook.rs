@@ -52,7 +52,7 @@ pub const URL_MAX: usize = 2000;
 #[schema(example = json!({
     "id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a30", "url": "https://portal.example.com/hooks/vitrine",
     "description": "Customer portal", "entity_types": ["customer_view"], "kinds": [],
-    "status": "active", "failing_since": null, "paused_reason": null,
+    "format": "vitrine", "event_types": [], "status": "active", "failing_since": null, "paused_reason": null,
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z", "version": 1
 }))]
 pub struct Webhook {
@@ -109,10 +109,27 @@ pub struct WebhookInput {
     #[serde(default)]
     #[schema(max_items = 4)]
     pub kinds: Vec<EventKind>,
+    /// How each event is written: `vitrine`, the event as the change feed
+    /// serves it (the default); or `tmf620`, a TM Forum TMF620 v4 event
+    /// (`ProductOfferingCreateEvent`...) holding the resource as the
+    /// TMF620 facade serves it, for the changes of products, offerings and
+    /// prices only.
+    #[serde(default = "vitrine_format")]
+    #[schema(default = "vitrine")]
+    pub format: EventFormat,
+    /// For the `tmf620` format: the TMF event types delivered (of
+    /// `TMF620_EVENT_TYPES`). Empty: all of them.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub event_types: Vec<String>,
     /// `paused` stops deliveries; `active` resumes them, from the first
     /// event not yet delivered.
     #[serde(default = "active")]
     pub status: WebhookStatus,
+}
+
+fn vitrine_format() -> EventFormat {
+    EventFormat::Vitrine
 }
 
 fn active() -> WebhookStatus {
@@ -132,6 +149,60 @@ impl WebhookInput {
         (self.entity_types.is_empty() || self.entity_types.iter().any(|t| t == entity_type))
             && (self.kinds.is_empty() || self.kinds.contains(&kind))
     }
+
+    /// The TMF620 event type of `event`, when the subscription is of that
+    /// format and asks for it.
+    pub fn tmf620_event_type(&self, event: &super::event::Event) -> Option<String> {
+        let event_type = tmf620_event_type(event)?;
+        (self.event_types.is_empty() || self.event_types.contains(&event_type))
+            .then_some(event_type)
+    }
+}
+
+text_enum! {
+    /// How a subscription's events are written.
+    EventFormat {
+        /// The change feed's events.
+        Vitrine => "vitrine",
+        /// TM Forum TMF620 v4 events.
+        Tmf620 => "tmf620",
+    }
+}
+
+/// The TMF620 v4 events Vitrine sends, as its hub listeners are named.
+pub const TMF620_EVENT_TYPES: &[&str] = &[
+    "ProductSpecificationCreateEvent",
+    "ProductSpecificationDeleteEvent",
+    "ProductOfferingCreateEvent",
+    "ProductOfferingAttributeValueChangeEvent",
+    "ProductOfferingStateChangeEvent",
+    "ProductOfferingDeleteEvent",
+    "ProductOfferingPriceCreateEvent",
+    "ProductOfferingPriceAttributeValueChangeEvent",
+    "ProductOfferingPriceStateChangeEvent",
+    "ProductOfferingPriceDeleteEvent",
+];
+
+/// The TMF620 event type of a change: a creation or a deletion of a
+/// product, offering or price; for an offering or a price, a change of its
+/// `status` is a state change and any other change an attribute value
+/// change. TMF620 v4 has no event for the other changes of a product.
+pub fn tmf620_event_type(event: &super::event::Event) -> Option<String> {
+    let resource = match event.entity_type.as_str() {
+        "product" => "ProductSpecification",
+        "offering" => "ProductOffering",
+        "price" => "ProductOfferingPrice",
+        _ => return None,
+    };
+    let what = match event.kind {
+        EventKind::Created => "Create",
+        EventKind::Deleted => "Delete",
+        EventKind::Updated if resource == "ProductSpecification" => return None,
+        EventKind::Updated if event.changed_fields.iter().any(|f| f == "status") => "StateChange",
+        EventKind::Updated => "AttributeValueChange",
+        EventKind::Changed => return None,
+    };
+    Some(format!("{resource}{what}Event"))
 }
 
 impl Entity for Webhook {
@@ -160,6 +231,19 @@ impl Entity for Webhook {
         for (i, kind) in input.kinds.iter().enumerate() {
             if input.kinds[..i].contains(kind) {
                 errors.add(format!("kinds[{i}]"), "is named twice");
+            }
+        }
+        if !input.event_types.is_empty() && input.format != EventFormat::Tmf620 {
+            errors.add("event_types", "is for the `tmf620` format only");
+        }
+        for (i, event_type) in input.event_types.iter().enumerate() {
+            if !TMF620_EVENT_TYPES.contains(&event_type.as_str()) {
+                errors.add(
+                    format!("event_types[{i}]"),
+                    format!("must be one of {}", TMF620_EVENT_TYPES.join(", ")),
+                );
+            } else if input.event_types[..i].contains(event_type) {
+                errors.add(format!("event_types[{i}]"), "is named twice");
             }
         }
     }

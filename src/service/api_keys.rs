@@ -37,6 +37,7 @@ pub fn create(work: &mut UnitOfWork, input: ApiKeyInput) -> Result<CreatedApiKey
         version: meta.version,
         actor,
         rows: Vec::new(),
+        fields: Vec::new(),
     });
     Ok(CreatedApiKey {
         secret: secret.key(meta.id),

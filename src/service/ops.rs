@@ -62,7 +62,7 @@ pub fn create_as<E: Writable>(
         E::external_refs(&input),
     )?);
     let created = get::<E>(work, scope, meta.id)?;
-    record::<E>(work, &meta, Operation::Created, rows);
+    record::<E>(work, &meta, Operation::Created, rows, Vec::new());
     Ok(created)
 }
 
@@ -85,19 +85,21 @@ pub fn patch<E: Writable>(
     let mut errors = Errors::default();
     reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;
-    update::<E>(work, scope, meta, &input)
+    update::<E>(work, scope, &current, &input)
 }
 
-/// Writes `input` over the entity of `meta`, checked already on its own:
-/// its references must exist and its external references be its own. The
-/// next version is written only over `meta`'s.
+/// Writes `input` over `current`, checked already on its own: its
+/// references must exist and its external references be its own. The next
+/// version is written only over `current`'s.
 fn update<E: Writable>(
     work: &mut UnitOfWork,
     scope: E::Scope,
-    meta: Meta,
+    current: &E,
     input: &E::Input,
 ) -> Result<E, Error> {
+    let meta = *current.meta();
     let id = meta.id;
+    let fields = changed_fields(current.fields(), input)?;
     check_references::<E>(work, input)?;
     check_external_refs::<E>(work, id, input)?;
     let next = meta.next();
@@ -113,8 +115,27 @@ fn update<E: Writable>(
         E::external_refs(input),
     )?);
     let updated = get::<E>(work, scope, id)?;
-    record::<E>(work, &next, Operation::Updated, rows);
+    record::<E>(work, &next, Operation::Updated, rows, fields);
     Ok(updated)
+}
+
+/// The names of the top-level fields whose values differ between `before`
+/// and `after`, in the order of `after`.
+fn changed_fields<T: serde::Serialize>(before: &T, after: &T) -> Result<Vec<String>, Error> {
+    let as_value = |fields: &T| {
+        serde_json::to_value(fields).map_err(|e| CatalogueError::Internal {
+            what: "the fields of an entity did not serialise",
+            cause: e.to_string(),
+        })
+    };
+    let (before, after) = (as_value(before)?, as_value(after)?);
+    Ok(after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, value)| before.get(name.as_str()) != Some(*value))
+        .map(|(name, _)| name.clone())
+        .collect())
 }
 
 /// Deletes the entity, its child rows and what it owns, unless something
@@ -158,9 +179,10 @@ pub fn delete<E: Table>(
             version,
             actor,
             rows,
+            fields: Vec::new(),
         });
     }
-    record::<E>(work, &meta, Operation::Deleted, rows);
+    record::<E>(work, &meta, Operation::Deleted, rows, Vec::new());
     Ok(())
 }
 
@@ -211,6 +233,7 @@ fn record<E: Entity>(
     meta: &Meta,
     operation: Operation,
     rows: Vec<RowChange>,
+    fields: Vec<String>,
 ) {
     let actor = work.actor();
     work.record(Change {
@@ -220,6 +243,7 @@ fn record<E: Entity>(
         version: meta.version,
         actor,
         rows,
+        fields,
     });
 }
 
@@ -297,7 +321,6 @@ pub fn replace<E: Writable>(
     current: E,
     input: E::Input,
 ) -> Result<(E, Upsert), Error> {
-    let meta = *current.meta();
     let document = |fields: &E::Input| {
         serde_json::to_value(fields)
             .map(reference::normalized)
@@ -323,7 +346,7 @@ pub fn replace<E: Writable>(
         }
     }
     errors.into_result()?;
-    Ok((update::<E>(work, scope, meta, &input)?, Upsert::Updated))
+    Ok((update::<E>(work, scope, &current, &input)?, Upsert::Updated))
 }
 
 /// `input`, with `reference` among its references: refused when it names

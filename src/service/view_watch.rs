@@ -94,5 +94,6 @@ fn event(customer_id: Uuid, version: i32, at: chrono::DateTime<chrono::Utc>) -> 
         actor: ActorKind::System,
         actor_key_id: None,
         occurred_at: at,
+        changed_fields: Vec::new(),
     }
 }

@@ -35,6 +35,7 @@ fn record(work: &mut UnitOfWork, meta: &Meta, operation: Operation) {
         version: meta.version,
         actor,
         rows: Vec::new(),
+        fields: Vec::new(),
     });
 }
 

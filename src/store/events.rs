@@ -25,6 +25,7 @@ struct EventRow {
     actor: String,
     actor_key_id: Option<String>,
     occurred_at: NaiveDateTime,
+    changed_fields: Option<String>,
 }
 
 /// Appends `batch`, numbered after the last event, in the transaction of
@@ -55,6 +56,8 @@ pub fn append(conn: &mut DbConnection, batch: &[Event]) -> Result<Option<i64>, S
                 events::actor.eq(event.actor.as_str()),
                 events::actor_key_id.eq(event.actor_key_id.map(|k| k.to_string())),
                 events::occurred_at.eq(to_db_time(event.occurred_at)),
+                events::changed_fields.eq((!event.changed_fields.is_empty())
+                    .then(|| serde_json::to_string(&event.changed_fields).unwrap_or_default())),
             ))
             .execute(conn)?;
     }
@@ -86,6 +89,17 @@ pub fn after(
                     actor: parse_text(&row.actor, ActorKind::parse)?,
                     actor_key_id: row.actor_key_id.as_deref().map(parse_id).transpose()?,
                     occurred_at: from_db_time(row.occurred_at),
+                    changed_fields: row
+                        .changed_fields
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(|e| {
+                            StoreError::Query(diesel::result::Error::DeserializationError(
+                                Box::new(e),
+                            ))
+                        })?
+                        .unwrap_or_default(),
                 },
             ))
         })

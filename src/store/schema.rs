@@ -92,6 +92,7 @@ diesel::table! {
         actor -> Text,
         actor_key_id -> Nullable<Text>,
         occurred_at -> Timestamp,
+        changed_fields -> Nullable<Text>,
     }
 }
 

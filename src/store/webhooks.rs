@@ -13,7 +13,7 @@ use super::{
 };
 use crate::catalogue::event::EventKind;
 use crate::catalogue::page::{Page, PageRequest};
-use crate::catalogue::webhook::{Delivery, Webhook, WebhookInput, WebhookStatus};
+use crate::catalogue::webhook::{Delivery, EventFormat, Webhook, WebhookInput, WebhookStatus};
 use crate::catalogue::Meta;
 
 #[derive(Queryable, Selectable)]
@@ -46,12 +46,22 @@ form! {
 struct Filter {
     entity_types: Vec<String>,
     kinds: Vec<EventKind>,
+    #[serde(default = "vitrine_format")]
+    format: EventFormat,
+    #[serde(default)]
+    event_types: Vec<String>,
+}
+
+fn vitrine_format() -> EventFormat {
+    EventFormat::Vitrine
 }
 
 fn filter_text(input: &WebhookInput) -> String {
     let filter = Filter {
         entity_types: input.entity_types.clone(),
         kinds: input.kinds.clone(),
+        format: input.format,
+        event_types: input.event_types.clone(),
     };
     serde_json::to_string(&filter).unwrap_or_else(|_| "{}".to_owned())
 }
@@ -69,6 +79,8 @@ fn input_of(
         description,
         entity_types: filter.entity_types,
         kinds: filter.kinds,
+        format: filter.format,
+        event_types: filter.event_types,
         status: parse_text(status, WebhookStatus::parse)?,
     })
 }

@@ -84,6 +84,10 @@ fn the_feed_holds_each_committed_change_once_in_order_with_its_actor() {
         ]
     );
     assert!(events.iter().all(|e| e["entity_id"] == product["id"]));
+    // An update names the fields it changed; a creation and a deletion none.
+    assert_eq!(events[0]["changed_fields"], json!([]));
+    assert_eq!(events[1]["changed_fields"], json!(["owner"]));
+    assert_eq!(events[2]["changed_fields"], json!([]));
     assert_eq!(events[0]["actor"], "admin_key");
     assert_eq!(events[0]["actor_key_id"], Value::Null);
     for e in &events[1..] {

@@ -668,3 +668,129 @@ fn a_customer_key_sees_through_tmf620_exactly_its_view_and_nothing_it_hides() {
     println!("TMF620 leak matrix: {probes} probes as customer keys, nothing outside the view");
     assert!(probes >= 2_000, "{probes} probes");
 }
+
+#[test]
+fn a_hub_listener_hears_the_tmf620_events_it_asked_for_whichever_api_made_the_change() {
+    use crate::helpers::{try_send, Server, TestDb};
+    use crate::webhooks::{db_url, Receiver, LOOPBACK};
+    use std::time::{Duration, Instant};
+
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().expect("a folder");
+    let server = Server::start(&db_url(&db, &dir), &LOOPBACK);
+    let receiver = Receiver::start(0, Duration::ZERO);
+    let send = |method: &str, path: &str, body: Option<&Value>| {
+        try_send(&server.addr, method, path, body).expect("an answer")
+    };
+    let mut swagger = Swagger::tmf620();
+    let query = "eventType=ProductOfferingCreateEvent,ProductOfferingAttributeValueChangeEvent,\
+                 ProductOfferingStateChangeEvent,ProductOfferingDeleteEvent";
+    let (status, hub) = send(
+        "POST",
+        &format!("{TMF620}/hub"),
+        Some(&json!({"callback": receiver.url(), "query": query})),
+    );
+    assert_eq!(status, 201, "{hub}");
+    swagger.check("EventSubscription", &hub);
+    assert_eq!(hub["query"], query);
+    let (status, refused) = send(
+        "POST",
+        &format!("{TMF620}/hub"),
+        Some(&json!({"callback": receiver.url(), "query": "eventType=SomethingElse"})),
+    );
+    assert_eq!(status, 422, "{refused}");
+
+    // Made through TMF620 and through the native API alike.
+    let (_, product) = send("POST", "/api/v1/products", Some(&json!({"name": "P"})));
+    let (_, service) = send(
+        "POST",
+        "/api/v1/services",
+        Some(&json!({"name": "S", "product_ids": [id(&product)], "portfolio_stage": "catalogue"})),
+    );
+    let (status, offering) = send(
+        "POST",
+        &format!("{TMF620}/productOffering"),
+        Some(&json!({"name": "Heard"})),
+    );
+    assert_eq!(status, 201, "{offering}");
+    let native = format!("/api/v1/offerings/{}", id(&offering));
+    let tmf_url = format!("{TMF620}/productOffering/{}", id(&offering));
+    let (status, _) = send(
+        "PATCH",
+        &tmf_url,
+        Some(&json!({"serviceCandidate": {"id": id(&service)}})),
+    );
+    assert_eq!(status, 200);
+    // A price is not asked for: not heard.
+    send(
+        "POST",
+        &format!("{TMF620}/productOfferingPrice"),
+        Some(&json!({"name": "Unheard", "priceType": "oneTime"})),
+    );
+    let patch = |body: Value| {
+        let (_, current) = send("GET", &native, None);
+        let (status, _, answer) = crate::helpers::send_raw(
+            &server.addr,
+            "PATCH",
+            &native,
+            &[
+                (
+                    "Authorization",
+                    &format!("Bearer {}", crate::helpers::ADMIN_KEY),
+                ),
+                ("If-Match", &format!("\"{}\"", current["version"])),
+            ],
+            Some(&body),
+        )
+        .expect("an answer");
+        assert_eq!(status, 200, "{answer}");
+    };
+    patch(json!({"status": "active"}));
+    patch(json!({"name": "Heard well"}));
+    let (status, _) = send("DELETE", &tmf_url, None);
+    assert_eq!(status, 204);
+
+    let expected = [
+        "ProductOfferingCreateEvent",
+        "ProductOfferingAttributeValueChangeEvent",
+        "ProductOfferingStateChangeEvent",
+        "ProductOfferingAttributeValueChangeEvent",
+        "ProductOfferingDeleteEvent",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let bodies = loop {
+        let bodies = receiver.received.lock().expect("the record").bodies.clone();
+        if bodies.len() >= expected.len() {
+            break bodies;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} events: {bodies:?}",
+            bodies.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let types: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["eventType"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(types, expected, "in commit order, the asked ones only");
+    for body in &bodies {
+        swagger.check(body["eventType"].as_str().expect("a type"), body);
+        assert_eq!(body["event"]["productOffering"]["id"], offering["id"]);
+    }
+    assert_eq!(
+        bodies[0]["event"]["productOffering"]["href"],
+        format!(
+            "http://{}{TMF620}/productOffering/{}",
+            server.addr,
+            id(&offering)
+        ),
+        "hrefs are absolute"
+    );
+    // Unregistered: 204, then nothing there.
+    let (status, _) = send("DELETE", &format!("{TMF620}/hub/{}", id(&hub)), None);
+    assert_eq!(status, 204);
+    let (status, gone) = send("DELETE", &format!("{TMF620}/hub/{}", id(&hub)), None);
+    assert_eq!(status, 404, "{gone}");
+}

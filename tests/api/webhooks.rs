@@ -122,22 +122,24 @@ fn subscriptions_refuse_private_link_local_and_metadata_urls_and_show_their_secr
 /// What a receiver got: each request's event id and whether its signature
 /// verified, in the order received, and what it answered.
 #[derive(Default)]
-struct Received {
-    requests: Vec<(String, bool, u16)>,
+pub(crate) struct Received {
+    pub(crate) requests: Vec<(String, bool, u16)>,
+    /// Each request's body, in the order received.
+    pub(crate) bodies: Vec<Value>,
 }
 
 /// A webhook receiver on loopback: verifies every signature with `secret`
 /// (set once the subscription exists), and answers 500 to the first
 /// attempt at every `fail_every`th event, 200 otherwise.
-struct Receiver {
+pub(crate) struct Receiver {
     addr: String,
     secret: Arc<Mutex<String>>,
-    received: Arc<Mutex<Received>>,
+    pub(crate) received: Arc<Mutex<Received>>,
     refuse_all: Arc<Mutex<bool>>,
 }
 
 impl Receiver {
-    fn start(fail_every: usize, delay: Duration) -> Receiver {
+    pub(crate) fn start(fail_every: usize, delay: Duration) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
         let addr = listener.local_addr().expect("an address").to_string();
         let secret = Arc::new(Mutex::new(String::new()));
@@ -160,7 +162,7 @@ impl Receiver {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
 }
@@ -221,7 +223,12 @@ fn serve(
             &header("x-vitrine-signature"),
         );
         let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let event_id = event["id"].as_str().unwrap_or_default().to_owned();
+        // The change feed's events name themselves `id`; TMF events `eventId`.
+        let event_id = event["id"]
+            .as_str()
+            .or_else(|| event["eventId"].as_str())
+            .unwrap_or_default()
+            .to_owned();
         assert_eq!(header("x-vitrine-event-id"), event_id);
         std::thread::sleep(delay);
         let status = {
@@ -237,6 +244,7 @@ fn serve(
                 200
             };
             received.requests.push((event_id, verified, status));
+            received.bodies.push(event);
             status
         };
         writer.write_all(format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n").as_bytes())?;
@@ -267,14 +275,14 @@ fn feed(addr: &str) -> Vec<(String, String)> {
     }
 }
 
-fn db_url(db: &TestDb, dir: &tempfile::TempDir) -> String {
+pub(crate) fn db_url(db: &TestDb, dir: &tempfile::TempDir) -> String {
     match Backend::of_url(&db.url) {
         Backend::Postgres => db.url.clone(),
         Backend::Sqlite => dir.path().join("webhooks.db").display().to_string(),
     }
 }
 
-const LOOPBACK: [(&str, &str); 3] = [
+pub(crate) const LOOPBACK: [(&str, &str); 3] = [
     ("VITRINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8"),
     ("VITRINE_WEBHOOK_TIMEOUT_MS", "2000"),
     ("VITRINE_WEBHOOK_RETRY_BASE_MS", "50"),

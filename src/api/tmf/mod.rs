@@ -131,11 +131,18 @@ pub fn path_id(text: &str, what: &str) -> Result<Uuid, TmfError> {
         .map_err(|_| TmfError(ApiError::NotFound(format!("No {what} has the id {text}."))))
 }
 
-/// The base of every `href` this request is answered with: the scheme and
-/// host the client used, then the facade's path.
+/// The base of every `href` this request is answered with:
+/// `VITRINE_PUBLIC_BASE_URL` when set, else the scheme and host the client
+/// used; then the facade's path.
 pub fn base_url(req: &HttpRequest, facade: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}{ROOT}/{facade}", info.scheme(), info.host())
+    let configured = req
+        .app_data::<actix_web::web::Data<crate::api::AppState>>()
+        .and_then(|state| state.public_base_url.clone());
+    let origin = configured.unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    format!("{origin}{ROOT}/{facade}")
 }
 
 /// A time as TMF writes it: RFC 3339, UTC, to the microsecond.

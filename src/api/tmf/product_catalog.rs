@@ -28,6 +28,9 @@ use crate::catalogue::price::{Price, PriceStatus, PriceType, RecurringPeriod};
 use crate::catalogue::product::{LifecycleStatus, Product};
 use crate::catalogue::validate::parse_input;
 use crate::catalogue::view::{CustomerView, ViewPrice};
+use crate::catalogue::webhook::{
+    EventFormat, Webhook, WebhookInput, WebhookStatus, TMF620_EVENT_TYPES,
+};
 use crate::catalogue::FieldError;
 use crate::error::ApiError;
 use crate::service::{self, lookup, ops, Tx, Writable};
@@ -952,4 +955,182 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     resource::<Product>(cfg);
     resource::<Offering>(cfg);
     resource::<Price>(cfg);
+    cfg.service(web::resource("/hub").route(web::post().to(register_listener)))
+        .service(web::resource("/hub/{id}").route(web::delete().to(unregister_listener)));
+}
+
+/// The body of the TMF620 event `event_type` for a change of the feed: the
+/// resource as the facade serves it when the event is delivered (its id,
+/// `href` and `@type` alone once it is deleted).
+pub fn event_body(
+    catalogue: &crate::service::Catalogue,
+    event: &crate::catalogue::event::Event,
+    event_type: &str,
+    base: &str,
+) -> Result<Value, service::Error> {
+    let base = format!("{base}{}/{FACADE}", super::ROOT);
+    let (member, resource) = catalogue.read(|tx| match event.entity_type.as_str() {
+        "product" => current::<Product>(tx, event, &base),
+        "offering" => current::<Offering>(tx, event, &base),
+        _ => current::<Price>(tx, event, &base),
+    })?;
+    Ok(json!({
+        "eventId": event.id,
+        "eventTime": time(event.occurred_at),
+        "eventType": event_type,
+        "event": {member: resource},
+    }))
+}
+
+/// The member of an event that holds `E`, and `E` as it is now.
+fn current<E: Resource>(
+    tx: &mut impl Tx,
+    event: &crate::catalogue::event::Event,
+    base: &str,
+) -> Result<(&'static str, Value), service::Error> {
+    let id = event.entity_id;
+    let gone = || json!({"id": id, "href": format!("{base}/{}/{id}", E::PATH), "@type": E::TYPE});
+    if event.kind == crate::catalogue::event::EventKind::Deleted {
+        return Ok((E::PATH, gone()));
+    }
+    let resource = match ops::get::<E>(tx, (), id) {
+        Ok(entity) => E::to_tmf(vec![entity], tx, base)?
+            .pop()
+            .unwrap_or_else(gone),
+        Err(service::Error::Catalogue(crate::catalogue::CatalogueError::NotFound { .. })) => gone(),
+        Err(e) => return Err(e),
+    };
+    Ok((E::PATH, resource))
+}
+
+/// `POST /hub`: registers a listener (`callback`) for the TMF620 events
+/// its `query` names (`eventType=ProductOfferingCreateEvent,...`; all of
+/// them when it has none). It is a webhook subscription of the `tmf620`
+/// format: delivered by the same worker, signed, retried, in order.
+pub async fn register_listener(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, TmfError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let (document, _): (Value, _) = body::json(&state.bodies, &req, payload).await?;
+    let members = members(document, &["callback", "query"])?;
+    let Some(callback) = members.get("callback").and_then(Value::as_str) else {
+        return Err(TmfError(ApiError::invalid_field(
+            "callback",
+            "is required: the URL the events are POSTed to",
+        )));
+    };
+    let query = match members.get("query") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(q)) => Some(q.clone()),
+        Some(_) => {
+            return Err(TmfError(ApiError::invalid_field(
+                "query",
+                "must be a string such as eventType=ProductOfferingCreateEvent",
+            )))
+        }
+    };
+    let event_types = hub_event_types(query.as_deref())?;
+    crate::api::webhooks::check_destination(&state, callback.to_owned())
+        .await
+        .map_err(|e| renamed(e, &[("url", "callback")]))?;
+    let input = WebhookInput {
+        url: callback.to_owned(),
+        description: Some(format!(
+            "TMF620 hub listener{}",
+            query
+                .as_deref()
+                .map(|q| format!(": {q}"))
+                .unwrap_or_default()
+        )),
+        entity_types: vec!["product".into(), "offering".into(), "price".into()],
+        kinds: Vec::new(),
+        format: EventFormat::Tmf620,
+        event_types,
+        status: WebhookStatus::Active,
+    };
+    let created = state
+        .run(move |catalogue| catalogue.create_webhook(caller.actor(), input))
+        .await
+        .map_err(|e| renamed(e, &[("url", "callback"), ("description", "query")]))?;
+    let id = created.webhook.meta.id;
+    let location = format!("{}/hub/{id}", base_url(&req, FACADE));
+    let mut body = json!({"id": id, "callback": callback, "@type": "EventSubscription"});
+    if let Some(query) = query {
+        body["query"] = json!(query);
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body))
+}
+
+/// The TMF event types a hub query asks for: `eventType=A,B` (or the
+/// parameter repeated); none for all of them.
+fn hub_event_types(query: Option<&str>) -> Result<Vec<String>, TmfError> {
+    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.trim_start_matches('?'))
+        .map_err(|e| {
+            TmfError(ApiError::invalid_field(
+                "query",
+                format!("is not a query string: {e}"),
+            ))
+        })?;
+    let mut types = Vec::new();
+    for (name, value) in pairs {
+        if name != "eventType" {
+            return Err(TmfError(ApiError::invalid_field(
+                "query",
+                format!("`{name}` is not a filter listeners take: only eventType"),
+            )));
+        }
+        for event_type in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !TMF620_EVENT_TYPES.contains(&event_type) {
+                return Err(TmfError(ApiError::invalid_field(
+                    "query",
+                    format!(
+                        "`{event_type}` is not an event of this API: {}",
+                        TMF620_EVENT_TYPES.join(", ")
+                    ),
+                )));
+            }
+            if !types.iter().any(|t| t == event_type) {
+                types.push(event_type.to_owned());
+            }
+        }
+    }
+    Ok(types)
+}
+
+/// `DELETE /hub/{id}`: unregisters a listener: 204.
+pub async fn unregister_listener(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, TmfError> {
+    caller.require(Permission::WriteCatalogue)?;
+    let id = path_id(&path, "listener")?;
+    let missing = || TmfError(ApiError::NotFound(format!("No listener has the id {id}.")));
+    let actor = caller.actor();
+    state
+        .run(move |catalogue| {
+            catalogue.write(actor, |work| {
+                let webhook = ops::get::<Webhook>(work, (), id)?;
+                if webhook.fields.format != EventFormat::Tmf620 {
+                    return Err(
+                        crate::catalogue::CatalogueError::NotFound { entity: "listener" }.into(),
+                    );
+                }
+                ops::delete::<Webhook>(work, (), id, &crate::catalogue::patch::Precondition::None)
+            })
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => missing(),
+            other => TmfError(other),
+        })?;
+    Ok(HttpResponse::NoContent().finish())
 }
