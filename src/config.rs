@@ -292,7 +292,7 @@ impl Config {
                 )?),
                 destinations: networks(get("VITRINE_WEBHOOK_ALLOWED_NETWORKS").as_deref())?,
                 public_base,
-                tmf620_events: None,
+                tmf_events: None,
             },
             workers: match get("VITRINE_WORKERS") {
                 None => None,

@@ -34,17 +34,17 @@ pub struct Settings {
     /// Where deliveries may go.
     pub destinations: Destinations,
     /// The URL clients reach the service at, for the `href` of the events
-    /// of the `tmf620` format.
+    /// of the TMF formats.
     pub public_base: String,
-    /// What writes the events of the `tmf620` format (the TMF620 facade's
+    /// What writes the events of the TMF formats (the TMF facades'
     /// `event_body`, set at start-up); such events fail to deliver without
     /// it.
-    pub tmf620_events: Option<Tmf620Events>,
+    pub tmf_events: Option<TmfEvents>,
 }
 
-/// Writes the TMF620 event of a type for a change of the feed, with the
+/// Writes the TMF event of a type for a change of the feed, with the
 /// `href` of its resource under a base URL.
-pub type Tmf620Events =
+pub type TmfEvents =
     fn(&Catalogue, &Event, &str, &str) -> Result<serde_json::Value, crate::service::Error>;
 
 /// How often the worker looks for events to deliver.
@@ -198,10 +198,10 @@ async fn body_of(
 ) -> Option<Result<Vec<u8>, String>> {
     match webhook.fields.format {
         EventFormat::Vitrine => Some(serde_json::to_vec(event).map_err(|e| e.to_string())),
-        EventFormat::Tmf620 => {
-            let event_type = webhook.fields.tmf620_event_type(event)?;
-            let Some(write) = settings.tmf620_events else {
-                return Some(Err("this replica cannot write TMF620 events".to_owned()));
+        EventFormat::Tmf620 | EventFormat::Tmf633 => {
+            let event_type = webhook.fields.tmf_event_type(event)?;
+            let Some(write) = settings.tmf_events else {
+                return Some(Err("this replica cannot write TMF events".to_owned()));
             };
             let (catalogue, event, base) = (
                 catalogue.clone(),

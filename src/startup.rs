@@ -169,11 +169,7 @@ pub fn app(
         )
         .service(
             web::scope(tmf::ROOT)
-                .service(
-                    web::scope(&format!("/{}", tmf::product_catalog::FACADE))
-                        .wrap(from_fn(tmf::authenticate))
-                        .configure(tmf::product_catalog::configure),
-                )
+                .configure(tmf::configure)
                 .default_service(web::to(tmf::no_route)),
         )
         .default_service(web::to(no_route))
@@ -500,7 +496,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     prune_hourly(catalogue.clone(), config.event_retention);
     let mut deliveries = config.webhooks.clone();
-    deliveries.tmf620_events = Some(tmf::product_catalog::event_body);
+    deliveries.tmf_events = Some(tmf::event_body);
     crate::delivery::start(catalogue.clone(), deliveries);
     watch_views(catalogue.clone());
     let server = server(state(&config, catalogue), &config, listener)?;

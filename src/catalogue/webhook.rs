@@ -110,15 +110,16 @@ pub struct WebhookInput {
     #[schema(max_items = 4)]
     pub kinds: Vec<EventKind>,
     /// How each event is written: `vitrine`, the event as the change feed
-    /// serves it (the default); or `tmf620`, a TM Forum TMF620 v4 event
+    /// serves it (the default); `tmf620`, a TM Forum TMF620 v4 event
     /// (`ProductOfferingCreateEvent`...) holding the resource as the
     /// TMF620 facade serves it, for the changes of products, offerings and
-    /// prices only.
+    /// prices only; or `tmf633`, a TMF633 v4 event
+    /// (`ServiceSpecificationCreateEvent`...) for the changes of services.
     #[serde(default = "vitrine_format")]
     #[schema(default = "vitrine")]
     pub format: EventFormat,
-    /// For the `tmf620` format: the TMF event types delivered (of
-    /// `TMF620_EVENT_TYPES`). Empty: all of them.
+    /// For the TMF formats: the TMF event types delivered (of that API's
+    /// events). Empty: all of them.
     #[serde(default)]
     #[schema(max_items = 10)]
     pub event_types: Vec<String>,
@@ -150,10 +151,10 @@ impl WebhookInput {
             && (self.kinds.is_empty() || self.kinds.contains(&kind))
     }
 
-    /// The TMF620 event type of `event`, when the subscription is of that
+    /// The TMF event type of `event`, when the subscription is of a TMF
     /// format and asks for it.
-    pub fn tmf620_event_type(&self, event: &super::event::Event) -> Option<String> {
-        let event_type = tmf620_event_type(event)?;
+    pub fn tmf_event_type(&self, event: &super::event::Event) -> Option<String> {
+        let event_type = tmf_event_type(self.format, event)?;
         (self.event_types.is_empty() || self.event_types.contains(&event_type))
             .then_some(event_type)
     }
@@ -166,10 +167,34 @@ text_enum! {
         Vitrine => "vitrine",
         /// TM Forum TMF620 v4 events.
         Tmf620 => "tmf620",
+        /// TM Forum TMF633 v4 events.
+        Tmf633 => "tmf633",
     }
 }
 
-/// The TMF620 v4 events Vitrine sends, as its hub listeners are named.
+impl EventFormat {
+    /// The TMF event types of this format, as its hub listeners are named;
+    /// none for Vitrine's own.
+    pub fn event_types(self) -> &'static [&'static str] {
+        match self {
+            EventFormat::Vitrine => &[],
+            EventFormat::Tmf620 => TMF620_EVENT_TYPES,
+            EventFormat::Tmf633 => TMF633_EVENT_TYPES,
+        }
+    }
+
+    /// The entity types whose changes this format has events for; none
+    /// for Vitrine's own, which has them all.
+    pub fn entity_types(self) -> &'static [&'static str] {
+        match self {
+            EventFormat::Vitrine => &[],
+            EventFormat::Tmf620 => &["product", "offering", "price"],
+            EventFormat::Tmf633 => &["service"],
+        }
+    }
+}
+
+/// The TMF620 v4 events Vitrine sends.
 pub const TMF620_EVENT_TYPES: &[&str] = &[
     "ProductSpecificationCreateEvent",
     "ProductSpecificationDeleteEvent",
@@ -183,20 +208,32 @@ pub const TMF620_EVENT_TYPES: &[&str] = &[
     "ProductOfferingPriceDeleteEvent",
 ];
 
-/// The TMF620 event type of a change: a creation or a deletion of a
-/// product, offering or price; for an offering or a price, a change of its
-/// `status` is a state change and any other change an attribute value
-/// change. TMF620 v4 has no event for the other changes of a product.
-pub fn tmf620_event_type(event: &super::event::Event) -> Option<String> {
-    let resource = match event.entity_type.as_str() {
-        "product" => "ProductSpecification",
-        "offering" => "ProductOffering",
-        "price" => "ProductOfferingPrice",
+/// The TMF633 v4 events Vitrine sends.
+pub const TMF633_EVENT_TYPES: &[&str] = &[
+    "ServiceSpecificationCreateEvent",
+    "ServiceSpecificationChangeEvent",
+    "ServiceSpecificationDeleteEvent",
+];
+
+/// The TMF event type of a change in `format`.
+///
+/// TMF620: a creation or a deletion of a product, offering or price; for
+/// an offering or a price, a change of its `status` is a state change and
+/// any other change an attribute value change (TMF620 v4 has no event for
+/// the other changes of a product). TMF633: a creation, change or deletion
+/// of a service, as a service specification.
+pub fn tmf_event_type(format: EventFormat, event: &super::event::Event) -> Option<String> {
+    let resource = match (format, event.entity_type.as_str()) {
+        (EventFormat::Tmf620, "product") => "ProductSpecification",
+        (EventFormat::Tmf620, "offering") => "ProductOffering",
+        (EventFormat::Tmf620, "price") => "ProductOfferingPrice",
+        (EventFormat::Tmf633, "service") => "ServiceSpecification",
         _ => return None,
     };
     let what = match event.kind {
         EventKind::Created => "Create",
         EventKind::Deleted => "Delete",
+        EventKind::Updated if format == EventFormat::Tmf633 => "Change",
         EventKind::Updated if resource == "ProductSpecification" => return None,
         EventKind::Updated if event.changed_fields.iter().any(|f| f == "status") => "StateChange",
         EventKind::Updated => "AttributeValueChange",
@@ -233,14 +270,18 @@ impl Entity for Webhook {
                 errors.add(format!("kinds[{i}]"), "is named twice");
             }
         }
-        if !input.event_types.is_empty() && input.format != EventFormat::Tmf620 {
-            errors.add("event_types", "is for the `tmf620` format only");
+        let known = input.format.event_types();
+        if !input.event_types.is_empty() && known.is_empty() {
+            errors.add("event_types", "is for the TMF formats only");
         }
         for (i, event_type) in input.event_types.iter().enumerate() {
-            if !TMF620_EVENT_TYPES.contains(&event_type.as_str()) {
+            if known.is_empty() {
+                break;
+            }
+            if !known.contains(&event_type.as_str()) {
                 errors.add(
                     format!("event_types[{i}]"),
-                    format!("must be one of {}", TMF620_EVENT_TYPES.join(", ")),
+                    format!("must be one of {}", known.join(", ")),
                 );
             } else if input.event_types[..i].contains(event_type) {
                 errors.add(format!("event_types[{i}]"), "is named twice");

@@ -6,7 +6,12 @@
 //! by equality, `fields=` projection, `offset` and `limit` with
 //! `X-Total-Count` and `X-Result-Count`).
 
+pub mod hub;
 pub mod product_catalog;
+pub mod resource;
+pub mod service_catalog;
+
+pub use hub::event_body;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -115,6 +120,25 @@ pub async fn authenticate(
         }
         Err(e) => Ok(req.error_response(TmfError(e)).map_into_right_body()),
     }
+}
+
+/// Registers every facade under its path, behind the keys.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::middleware::from_fn;
+    use actix_web::web;
+    use resource::Api;
+    cfg.service(
+        web::scope(&format!("/{}", product_catalog::ProductCatalog::PATH))
+            .wrap(from_fn(authenticate))
+            .configure(product_catalog::configure)
+            .default_service(web::to(no_route)),
+    )
+    .service(
+        web::scope(&format!("/{}", service_catalog::ServiceCatalog::PATH))
+            .wrap(from_fn(authenticate))
+            .configure(service_catalog::configure)
+            .default_service(web::to(no_route)),
+    );
 }
 
 /// 404 for a path no facade serves.

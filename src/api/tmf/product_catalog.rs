@@ -10,119 +10,36 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{
-    base_url, days_of, members, path_id, ref_id, ref_ids, reference, renamed, time, valid_for,
-    ListQuery, TmfError,
+use super::resource::{
+    common, head, put_some, routes, seen_head, Api, Catalog, Lifecycle, Resource,
 };
-use crate::api::auth::{Caller, Permission};
-use crate::api::{body, conditional, AppState};
-use crate::catalogue::api_key::Role;
+use super::{days_of, ref_id, ref_ids, reference, valid_for};
 use crate::catalogue::offering::{Offering, OfferingStatus};
-use crate::catalogue::page::PageRequest;
 use crate::catalogue::price::{Price, PriceStatus, PriceType, RecurringPeriod};
 use crate::catalogue::product::{LifecycleStatus, Product};
-use crate::catalogue::validate::parse_input;
 use crate::catalogue::view::{CustomerView, ViewPrice};
-use crate::catalogue::webhook::{
-    EventFormat, Webhook, WebhookInput, WebhookStatus, TMF620_EVENT_TYPES,
-};
+use crate::catalogue::webhook::EventFormat;
 use crate::catalogue::FieldError;
-use crate::error::ApiError;
-use crate::service::{self, lookup, ops, Tx, Writable};
+use crate::service::{self, lookup, Tx};
 
-/// The facade's path under [`super::ROOT`].
-pub const FACADE: &str = "productCatalogManagement/v4";
+/// TMF620 Product Catalog Management v4.
+pub struct ProductCatalog;
 
-/// How many entities a list reads from the store at a time.
-const BATCH: u32 = 500;
-
-/// One TMF620 resource over one native entity.
-pub trait Resource: Writable<Scope = ()> {
-    /// Its collection's path, such as `productOffering`.
-    const PATH: &'static str;
-    /// Its `@type`, such as `ProductOffering`.
-    const TYPE: &'static str;
-    /// What it is called in messages.
-    const WHAT: &'static str;
-    /// The TMF attributes a write may set.
-    const WRITABLE: &'static [&'static str];
-    /// The native fields and the TMF attributes they come from, to name the
-    /// attribute in an error.
-    const NAMES: &'static [(&'static str, &'static str)];
-
-    /// These entities as TMF resources, with their references resolved.
-    fn to_tmf(items: Vec<Self>, tx: &mut impl Tx, base: &str)
-        -> Result<Vec<Value>, service::Error>;
-
-    /// The native fields of the TMF attributes of a write; the attributes
-    /// that cannot be translated are named in `errors`.
-    fn to_native(members: Map<String, Value>, errors: &mut Vec<FieldError>) -> Map<String, Value>;
-
-    /// What a customer sees of this resource: built from its customer view
-    /// alone, never from the catalogue, so that it holds nothing the view
-    /// does not; none when customers may not read this resource at all.
-    fn seen(view: &CustomerView, base: &str) -> Option<Vec<Value>>;
-}
-
-/// The lifecycle names of TMF for a native status of three states (draft,
-/// active, retired), and back.
-struct Lifecycle<T: 'static> {
-    draft: T,
-    active: T,
-    retired: T,
-    /// How TMF calls the active state of this resource: `Launched` for an
-    /// offering, `Active` for the others; either is read.
-    active_name: &'static str,
-}
-
-impl<T: Copy + PartialEq> Lifecycle<T> {
-    fn name(&self, status: T) -> &'static str {
-        if status == self.draft {
-            "In design"
-        } else if status == self.active {
-            self.active_name
-        } else {
-            "Retired"
-        }
-    }
-
-    fn status(&self, name: &str) -> Option<T> {
-        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
-        if is(&["In design", "In study", "In test"]) {
-            Some(self.draft)
-        } else if is(&["Launched", "Active"]) {
-            Some(self.active)
-        } else if is(&["Retired", "Obsolete"]) {
-            Some(self.retired)
-        } else {
-            None
-        }
-    }
-
-    /// The native value of a `lifecycleStatus` member, as a JSON string of
-    /// `as_str`; none, named in `errors`, when it is not a TMF name.
-    fn read(
-        &self,
-        value: &Value,
-        as_str: fn(T) -> &'static str,
-        errors: &mut Vec<FieldError>,
-    ) -> Value {
-        match value.as_str().and_then(|n| self.status(n)) {
-            Some(status) => json!(as_str(status)),
-            None => {
-                errors.push(FieldError::new(
-                    "lifecycleStatus",
-                    format!("must be one of: In design, {}, Retired", self.active_name),
-                ));
-                Value::Null
-            }
-        }
-    }
+impl Api for ProductCatalog {
+    const PATH: &'static str = "productCatalogManagement/v4";
+    const NAME: &'static str = "TMF620";
+    const FORMAT: EventFormat = EventFormat::Tmf620;
+    const CATALOG: Catalog = Catalog {
+        path: "catalog",
+        type_name: "Catalog",
+        name: "Product catalogue",
+        description: "Every product offering, product specification and \
+                      product offering price.",
+    };
 }
 
 const OFFERING_LIFECYCLE: Lifecycle<OfferingStatus> = Lifecycle {
@@ -153,69 +70,8 @@ const PRICE_TYPES: &[(PriceType, &str)] = &[
     (PriceType::Usage, "usage"),
 ];
 
-/// The members every resource starts with: its id, `href`, name,
-/// description, lifecycle, `lastUpdate`, `version` and `@type`.
-fn head<E: Resource>(
-    entity: &E,
-    base: &str,
-    name: &str,
-    description: Option<&String>,
-    lifecycle: &str,
-) -> Map<String, Value> {
-    let meta = entity.meta();
-    let mut o = Map::new();
-    o.insert("id".into(), json!(meta.id));
-    o.insert(
-        "href".into(),
-        json!(format!("{base}/{}/{}", E::PATH, meta.id)),
-    );
-    o.insert("name".into(), json!(name));
-    put_some(&mut o, "description", description.map(|d| json!(d)));
-    o.insert("isBundle".into(), json!(false));
-    o.insert("lifecycleStatus".into(), json!(lifecycle));
-    o.insert("lastUpdate".into(), json!(time(meta.updated_at)));
-    o.insert("version".into(), json!(meta.version.to_string()));
-    o.insert("@type".into(), json!(E::TYPE));
-    o
-}
-
-fn put_some(o: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(value) = value {
-        o.insert(key.into(), value);
-    }
-}
-
-/// The native fields of the attributes every resource has: `name` and
-/// `description` as they are, `lifecycleStatus` as the native `field`
-/// (through `lifecycle`), and `isBundle`, which must be false: bundles are
-/// not modelled.
-fn common<T: Copy + PartialEq>(
-    members: &mut Map<String, Value>,
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    lifecycle: &Lifecycle<T>,
-    as_str: fn(T) -> &'static str,
-) -> Map<String, Value> {
-    let mut native = Map::new();
-    for member in ["name", "description"] {
-        if let Some(value) = members.remove(member) {
-            native.insert(member.into(), value);
-        }
-    }
-    match members.remove("isBundle") {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-        Some(_) => errors.push(FieldError::new(
-            "isBundle",
-            "bundles are not supported: leave it out or false",
-        )),
-    }
-    if let Some(status) = members.remove("lifecycleStatus") {
-        native.insert(field.into(), lifecycle.read(&status, as_str, errors));
-    }
-    native
-}
-
 impl Resource for Product {
+    type Api = ProductCatalog;
     const PATH: &'static str = "productSpecification";
     const TYPE: &'static str = "ProductSpecification";
     const WHAT: &'static str = "product specification";
@@ -282,6 +138,7 @@ impl Resource for Product {
 }
 
 impl Resource for Offering {
+    type Api = ProductCatalog;
     const PATH: &'static str = "productOffering";
     const TYPE: &'static str = "ProductOffering";
     const WHAT: &'static str = "product offering";
@@ -450,24 +307,15 @@ impl Resource for Offering {
 /// version or time of change; its prices and services as the view shows
 /// them.
 fn seen_offering(offering: &crate::catalogue::view::ViewOffering, base: &str) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), json!(offering.id));
-    o.insert(
-        "href".into(),
-        json!(format!("{base}/productOffering/{}", offering.id)),
+    let mut o = seen_head(
+        base,
+        Offering::PATH,
+        offering.id,
+        &offering.name,
+        offering.description.as_ref(),
+        OFFERING_LIFECYCLE.name(OfferingStatus::Active),
     );
-    o.insert("name".into(), json!(offering.name));
-    put_some(
-        &mut o,
-        "description",
-        offering.description.as_ref().map(|d| json!(d)),
-    );
-    o.insert("isBundle".into(), json!(false));
     o.insert("isSellable".into(), json!(true));
-    o.insert(
-        "lifecycleStatus".into(),
-        json!(OFFERING_LIFECYCLE.name(OfferingStatus::Active)),
-    );
     put_some(
         &mut o,
         "validFor",
@@ -502,22 +350,13 @@ fn seen_offering(offering: &crate::catalogue::view::ViewOffering, base: &str) ->
 
 /// A price as a customer's view shows it, its amount tailored.
 fn seen_price(price: &ViewPrice, base: &str) -> Value {
-    let mut o = Map::new();
-    o.insert("id".into(), json!(price.id));
-    o.insert(
-        "href".into(),
-        json!(format!("{base}/productOfferingPrice/{}", price.id)),
-    );
-    o.insert("name".into(), json!(price.name));
-    put_some(
-        &mut o,
-        "description",
-        price.description.as_ref().map(|d| json!(d)),
-    );
-    o.insert("isBundle".into(), json!(false));
-    o.insert(
-        "lifecycleStatus".into(),
-        json!(PRICE_LIFECYCLE.name(PriceStatus::Active)),
+    let mut o = seen_head(
+        base,
+        Price::PATH,
+        price.id,
+        &price.name,
+        price.description.as_ref(),
+        PRICE_LIFECYCLE.name(PriceStatus::Active),
     );
     charges(
         &mut o,
@@ -568,6 +407,7 @@ fn charges(
 }
 
 impl Resource for Price {
+    type Api = ProductCatalog;
     const PATH: &'static str = "productOfferingPrice";
     const TYPE: &'static str = "ProductOfferingPrice";
     const WHAT: &'static str = "product offering price";
@@ -718,419 +558,11 @@ impl Resource for Price {
     }
 }
 
-/// Every entity of `E`, ordered by id, read in batches.
-fn all<E: Resource>(tx: &mut impl Tx) -> Result<Vec<E>, service::Error> {
-    let mut items = Vec::new();
-    let mut after = None;
-    loop {
-        let page = ops::list::<E>(
-            tx,
-            (),
-            &E::Filter::default(),
-            &PageRequest {
-                after,
-                limit: BATCH,
-            },
-        )?;
-        items.extend(page.items);
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
-
-/// The native fields of a TMF body, or a 422 naming the attributes that
-/// cannot be translated.
-fn translate<E: Resource>(body: Value) -> Result<Map<String, Value>, TmfError> {
-    let members = members(body, E::WRITABLE)?;
-    let mut errors = Vec::new();
-    let native = E::to_native(members, &mut errors);
-    if errors.is_empty() {
-        Ok(native)
-    } else {
-        Err(TmfError(ApiError::invalid(errors)))
-    }
-}
-
-fn only_one(mut items: Vec<Value>) -> Result<Value, TmfError> {
-    items.pop().ok_or_else(|| {
-        TmfError(ApiError::Internal(
-            "a resource was not translated".to_owned(),
-        ))
-    })
-}
-
-/// The customer a customer key is bound to.
-fn customer_of(caller: &Caller) -> Option<Uuid> {
-    (caller.role == Role::Customer)
-        .then_some(caller.customer_id)
-        .flatten()
-}
-
-/// What the customer sees of `E` today, from its view; 403 for a resource
-/// customers may not read.
-async fn seen<E: Resource>(
-    state: &AppState,
-    customer: Uuid,
-    base: String,
-) -> Result<Vec<Value>, TmfError> {
-    let today = chrono::Utc::now().date_naive();
-    let view = state
-        .run(move |catalogue| catalogue.customer_view(customer, today))
-        .await?
-        .ok_or_else(|| TmfError(ApiError::NotFound("No customer has this id.".to_owned())))?;
-    E::seen(&view, &base).ok_or_else(|| {
-        TmfError(ApiError::Forbidden(format!(
-            "A customer key may not read {}s.",
-            E::WHAT
-        )))
-    })
-}
-
-/// `GET /{resource}`: the list, filtered, projected and paged.
-pub async fn list<E: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> Result<HttpResponse, TmfError> {
-    let query = ListQuery::parse(req.query_string())?;
-    let base = base_url(&req, FACADE);
-    if let Some(customer) = customer_of(&caller) {
-        return Ok(query.answer(seen::<E>(&state, customer, base).await?));
-    }
-    caller.require(Permission::ReadCatalogue)?;
-    let items = state
-        .run(move |catalogue| {
-            catalogue.read(|tx| {
-                let items = all::<E>(tx)?;
-                E::to_tmf(items, tx, &base)
-            })
-        })
-        .await?;
-    Ok(query.answer(items))
-}
-
-/// `GET /{resource}/{id}`.
-pub async fn get<E: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, TmfError> {
-    let id = path_id(&path, E::WHAT)?;
-    let query = ListQuery::parse(req.query_string())?;
-    let base = base_url(&req, FACADE);
-    if let Some(customer) = customer_of(&caller) {
-        let item = seen::<E>(&state, customer, base)
-            .await?
-            .into_iter()
-            .find(|item| item["id"] == json!(id))
-            .ok_or_else(|| not_found::<E>(ApiError::NotFound(String::new()), id))?;
-        return Ok(HttpResponse::Ok().json(query.project(item)));
-    }
-    caller.require(Permission::ReadCatalogue)?;
-    let (item, version) = state
-        .run(move |catalogue| {
-            catalogue.read(|tx| {
-                let entity = ops::get::<E>(tx, (), id)?;
-                let version = entity.meta().version;
-                let items = E::to_tmf(vec![entity], tx, &base)?;
-                Ok::<_, service::Error>((items, version))
-            })
-        })
-        .await
-        .map_err(|e| not_found::<E>(e, id))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, conditional::etag(version)))
-        .json(query.project(only_one(item)?)))
-}
-
-/// `POST /{resource}`: 201 with the resource and its `Location`.
-pub async fn create<E: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    payload: web::Payload,
-) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
-    let (document, _): (Value, _) = body::json(&state.bodies, &req, payload).await?;
-    let native = translate::<E>(document)?;
-    let base = base_url(&req, FACADE);
-    let (item, version) = state
-        .run(move |catalogue| {
-            catalogue.write(caller.actor(), |work| {
-                let input = parse_input::<E::Input>(Value::Object(native))?;
-                let created = ops::create::<E>(work, (), input)?;
-                let version = created.meta().version;
-                Ok((E::to_tmf(vec![created], work, &base)?, version))
-            })
-        })
-        .await
-        .map_err(|e| renamed(e, E::NAMES))?;
-    let item = only_one(item)?;
-    let location = item["href"].as_str().unwrap_or_default().to_owned();
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::ETAG, conditional::etag(version)))
-        .json(item))
-}
-
-/// `PATCH /{resource}/{id}`: a merge patch of TMF attributes; `If-Match`
-/// is honoured when sent (412 on a stale one), not required.
-pub async fn update<E: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
-    let id = path_id(&path, E::WHAT)?;
-    let precondition = conditional::optional_if_match(&req);
-    let document = body::merge_patch(&state.bodies, &req, payload).await?;
-    let native = translate::<E>(document)?;
-    let base = base_url(&req, FACADE);
-    let (item, version) = state
-        .run(move |catalogue| {
-            catalogue.write(caller.actor(), |work| {
-                let updated = ops::patch::<E>(work, (), id, &precondition, &Value::Object(native))?;
-                let version = updated.meta().version;
-                Ok((E::to_tmf(vec![updated], work, &base)?, version))
-            })
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => not_found::<E>(e, id),
-            other => renamed(other, E::NAMES),
-        })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, conditional::etag(version)))
-        .json(only_one(item)?))
-}
-
-/// `DELETE /{resource}/{id}`: 204; 409 while something still refers to it.
-pub async fn delete<E: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
-    let id = path_id(&path, E::WHAT)?;
-    let precondition = conditional::optional_if_match(&req);
-    state
-        .run(move |catalogue| catalogue.delete::<E>(caller.actor(), (), id, &precondition))
-        .await
-        .map_err(|e| not_found::<E>(e, id))?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// A 404 that names the TMF resource rather than the native entity.
-fn not_found<E: Resource>(e: ApiError, id: Uuid) -> TmfError {
-    match e {
-        ApiError::NotFound(_) => TmfError(ApiError::NotFound(format!(
-            "No {} has the id {id}.",
-            E::WHAT
-        ))),
-        other => TmfError(other),
-    }
-}
-
-/// Registers the facade's routes under `scope`.
+/// Registers the facade's routes under its scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    fn resource<E: Resource>(cfg: &mut web::ServiceConfig) {
-        cfg.service(
-            web::resource(format!("/{}", E::PATH))
-                .route(web::get().to(list::<E>))
-                .route(web::post().to(create::<E>)),
-        )
-        .service(
-            web::resource(format!("/{}/{{id}}", E::PATH))
-                .route(web::get().to(get::<E>))
-                .route(web::patch().to(update::<E>))
-                .route(web::delete().to(delete::<E>)),
-        );
-    }
-    resource::<Product>(cfg);
-    resource::<Offering>(cfg);
-    resource::<Price>(cfg);
-    cfg.service(web::resource("/hub").route(web::post().to(register_listener)))
-        .service(web::resource("/hub/{id}").route(web::delete().to(unregister_listener)));
-}
-
-/// The body of the TMF620 event `event_type` for a change of the feed: the
-/// resource as the facade serves it when the event is delivered (its id,
-/// `href` and `@type` alone once it is deleted).
-pub fn event_body(
-    catalogue: &crate::service::Catalogue,
-    event: &crate::catalogue::event::Event,
-    event_type: &str,
-    base: &str,
-) -> Result<Value, service::Error> {
-    let base = format!("{base}{}/{FACADE}", super::ROOT);
-    let (member, resource) = catalogue.read(|tx| match event.entity_type.as_str() {
-        "product" => current::<Product>(tx, event, &base),
-        "offering" => current::<Offering>(tx, event, &base),
-        _ => current::<Price>(tx, event, &base),
-    })?;
-    Ok(json!({
-        "eventId": event.id,
-        "eventTime": time(event.occurred_at),
-        "eventType": event_type,
-        "event": {member: resource},
-    }))
-}
-
-/// The member of an event that holds `E`, and `E` as it is now.
-fn current<E: Resource>(
-    tx: &mut impl Tx,
-    event: &crate::catalogue::event::Event,
-    base: &str,
-) -> Result<(&'static str, Value), service::Error> {
-    let id = event.entity_id;
-    let gone = || json!({"id": id, "href": format!("{base}/{}/{id}", E::PATH), "@type": E::TYPE});
-    if event.kind == crate::catalogue::event::EventKind::Deleted {
-        return Ok((E::PATH, gone()));
-    }
-    let resource = match ops::get::<E>(tx, (), id) {
-        Ok(entity) => E::to_tmf(vec![entity], tx, base)?
-            .pop()
-            .unwrap_or_else(gone),
-        Err(service::Error::Catalogue(crate::catalogue::CatalogueError::NotFound { .. })) => gone(),
-        Err(e) => return Err(e),
-    };
-    Ok((E::PATH, resource))
-}
-
-/// `POST /hub`: registers a listener (`callback`) for the TMF620 events
-/// its `query` names (`eventType=ProductOfferingCreateEvent,...`; all of
-/// them when it has none). It is a webhook subscription of the `tmf620`
-/// format: delivered by the same worker, signed, retried, in order.
-pub async fn register_listener(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    payload: web::Payload,
-) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
-    let (document, _): (Value, _) = body::json(&state.bodies, &req, payload).await?;
-    let members = members(document, &["callback", "query"])?;
-    let Some(callback) = members.get("callback").and_then(Value::as_str) else {
-        return Err(TmfError(ApiError::invalid_field(
-            "callback",
-            "is required: the URL the events are POSTed to",
-        )));
-    };
-    let query = match members.get("query") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(q)) => Some(q.clone()),
-        Some(_) => {
-            return Err(TmfError(ApiError::invalid_field(
-                "query",
-                "must be a string such as eventType=ProductOfferingCreateEvent",
-            )))
-        }
-    };
-    let event_types = hub_event_types(query.as_deref())?;
-    crate::api::webhooks::check_destination(&state, callback.to_owned())
-        .await
-        .map_err(|e| renamed(e, &[("url", "callback")]))?;
-    let input = WebhookInput {
-        url: callback.to_owned(),
-        description: Some(format!(
-            "TMF620 hub listener{}",
-            query
-                .as_deref()
-                .map(|q| format!(": {q}"))
-                .unwrap_or_default()
-        )),
-        entity_types: vec!["product".into(), "offering".into(), "price".into()],
-        kinds: Vec::new(),
-        format: EventFormat::Tmf620,
-        event_types,
-        status: WebhookStatus::Active,
-    };
-    let created = state
-        .run(move |catalogue| catalogue.create_webhook(caller.actor(), input))
-        .await
-        .map_err(|e| renamed(e, &[("url", "callback"), ("description", "query")]))?;
-    let id = created.webhook.meta.id;
-    let location = format!("{}/hub/{id}", base_url(&req, FACADE));
-    let mut body = json!({"id": id, "callback": callback, "@type": "EventSubscription"});
-    if let Some(query) = query {
-        body["query"] = json!(query);
-    }
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(body))
-}
-
-/// The TMF event types a hub query asks for: `eventType=A,B` (or the
-/// parameter repeated); none for all of them.
-fn hub_event_types(query: Option<&str>) -> Result<Vec<String>, TmfError> {
-    let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
-        return Ok(Vec::new());
-    };
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.trim_start_matches('?'))
-        .map_err(|e| {
-            TmfError(ApiError::invalid_field(
-                "query",
-                format!("is not a query string: {e}"),
-            ))
-        })?;
-    let mut types = Vec::new();
-    for (name, value) in pairs {
-        if name != "eventType" {
-            return Err(TmfError(ApiError::invalid_field(
-                "query",
-                format!("`{name}` is not a filter listeners take: only eventType"),
-            )));
-        }
-        for event_type in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if !TMF620_EVENT_TYPES.contains(&event_type) {
-                return Err(TmfError(ApiError::invalid_field(
-                    "query",
-                    format!(
-                        "`{event_type}` is not an event of this API: {}",
-                        TMF620_EVENT_TYPES.join(", ")
-                    ),
-                )));
-            }
-            if !types.iter().any(|t| t == event_type) {
-                types.push(event_type.to_owned());
-            }
-        }
-    }
-    Ok(types)
-}
-
-/// `DELETE /hub/{id}`: unregisters a listener: 204.
-pub async fn unregister_listener(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
-    let id = path_id(&path, "listener")?;
-    let missing = || TmfError(ApiError::NotFound(format!("No listener has the id {id}.")));
-    let actor = caller.actor();
-    state
-        .run(move |catalogue| {
-            catalogue.write(actor, |work| {
-                let webhook = ops::get::<Webhook>(work, (), id)?;
-                if webhook.fields.format != EventFormat::Tmf620 {
-                    return Err(
-                        crate::catalogue::CatalogueError::NotFound { entity: "listener" }.into(),
-                    );
-                }
-                ops::delete::<Webhook>(work, (), id, &crate::catalogue::patch::Precondition::None)
-            })
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => missing(),
-            other => TmfError(other),
-        })?;
-    Ok(HttpResponse::NoContent().finish())
+    routes::<Product>(cfg);
+    routes::<Offering>(cfg);
+    routes::<Price>(cfg);
+    super::resource::catalog_routes::<ProductCatalog>(cfg);
+    super::hub::routes::<ProductCatalog>(cfg);
 }
