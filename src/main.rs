@@ -27,8 +27,14 @@ enum Command {
     Serve,
     /// Apply the pending migrations and exit.
     Migrate,
-    /// Print the OpenAPI spec the server serves at /openapi.json.
-    Openapi,
+    /// Print the OpenAPI spec the server serves at /openapi.json, or that
+    /// of a TM Forum facade.
+    Openapi {
+        /// `native` (/api/v1, served at /openapi.json), `tmf620` or
+        /// `tmf633` (served at /tmf-api/{api}/openapi.json).
+        #[arg(default_value = "native", value_parser = ["native", "tmf620", "tmf633"])]
+        api: String,
+    },
     /// Create, list and revoke API keys, without a running server.
     Keys {
         #[command(subcommand)]
@@ -114,9 +120,21 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Openapi = command {
-        print!("{}", startup::openapi_json());
-        return ExitCode::SUCCESS;
+    if let Command::Openapi { api } = &command {
+        let document = match api.as_str() {
+            "native" => Some(startup::openapi_json()),
+            other => vitrine::api::tmf::document(other),
+        };
+        return match document {
+            Some(document) => {
+                print!("{document}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("vitrine: no API is called {api}");
+                ExitCode::from(2)
+            }
+        };
     }
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -141,7 +159,7 @@ fn main() -> ExitCode {
             changed_since,
         } => export(&config, kinds, changed_since),
         Command::Import { file, dry_run } => import(&config, &file, dry_run),
-        Command::Openapi => Ok(()),
+        Command::Openapi { .. } => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

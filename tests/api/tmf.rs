@@ -15,42 +15,75 @@ const TMF633: &str = "/tmf-api/serviceCatalogManagement/v4";
 
 /// The definitions of one official swagger document, compiled as JSON
 /// Schema (draft 4, which swagger 2.0 schemas follow), formats asserted.
+///
+/// Each also checks what it can against the facade's own OpenAPI document
+/// (`openapi/tmf620.json`, `openapi/tmf633.json`: JSON Schema 2020-12),
+/// whose schemas allow no attribute they do not document.
 struct Swagger {
     schemas: boon::Schemas,
     compiled: HashMap<String, boon::SchemaIndex>,
     compiler: boon::Compiler,
     url: String,
+    /// Where its schemas are: `#/definitions` or `#/components/schemas`.
+    under: &'static str,
+    /// The names it defines.
+    names: Vec<String>,
+    /// The facade's own document, checked too.
+    own: Option<Box<Swagger>>,
 }
 
 impl Swagger {
-    fn load(file: &str) -> Swagger {
-        let path = format!("{}/tests/tmf/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("the swagger document");
-        let document: Value = serde_json::from_str(&text).expect("swagger JSON");
-        let url = format!("http://tmf.example/{file}");
+    fn load(path: &str, draft: boon::Draft, under: &'static str) -> Swagger {
+        let file = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&file).expect("the document");
+        let document: Value = serde_json::from_str(&text).expect("JSON");
+        let names = document
+            .pointer(&under[1..])
+            .and_then(Value::as_object)
+            .map(|defined| defined.keys().cloned().collect())
+            .unwrap_or_default();
+        let url = format!("http://tmf.example/{}", path.replace('/', "_"));
         let mut compiler = boon::Compiler::new();
-        compiler.set_default_draft(boon::Draft::V4);
+        compiler.set_default_draft(draft);
         compiler.enable_format_assertions();
         compiler
             .add_resource(&url, document)
-            .expect("the swagger as a schema resource");
+            .expect("the document as a schema resource");
         Swagger {
             schemas: boon::Schemas::new(),
             compiled: HashMap::new(),
             compiler,
             url,
+            under,
+            names,
+            own: None,
         }
     }
 
+    fn official(file: &str, own: &str) -> Swagger {
+        let mut swagger = Swagger::load(
+            &format!("tests/tmf/{file}"),
+            boon::Draft::V4,
+            "#/definitions",
+        );
+        swagger.own = Some(Box::new(Swagger::load(
+            &format!("openapi/{own}"),
+            boon::Draft::V2020_12,
+            "#/components/schemas",
+        )));
+        swagger
+    }
+
     fn tmf620() -> Swagger {
-        Swagger::load("TMF620-ProductCatalog-v4.0.0.swagger.json")
+        Swagger::official("TMF620-ProductCatalog-v4.0.0.swagger.json", "tmf620.json")
     }
 
     fn tmf633() -> Swagger {
-        Swagger::load("TMF633-ServiceCatalog-v4.0.0.swagger.json")
+        Swagger::official("TMF633-ServiceCatalog-v4.0.0.swagger.json", "tmf633.json")
     }
 
-    /// Fails unless `value` is valid against the definition `name`.
+    /// Fails unless `value` is valid against the definition `name`, and
+    /// against the facade's own schema of that name when it has one.
     fn check(&mut self, name: &str, value: &Value) {
         let index = match self.compiled.get(name) {
             Some(index) => *index,
@@ -58,7 +91,7 @@ impl Swagger {
                 let index = self
                     .compiler
                     .compile(
-                        &format!("{}#/definitions/{name}", self.url),
+                        &format!("{}{}/{name}", self.url, self.under),
                         &mut self.schemas,
                     )
                     .unwrap_or_else(|e| panic!("compile {name}: {e}"));
@@ -67,7 +100,14 @@ impl Swagger {
             }
         };
         if let Err(e) = self.schemas.validate(value, index) {
-            panic!("not a valid {name}: {e:#}\n{value:#}");
+            panic!("not a valid {name} ({}): {e:#}\n{value:#}", self.under);
+        }
+        if let Some(own) = self
+            .own
+            .as_mut()
+            .filter(|own| own.names.iter().any(|n| n == name))
+        {
+            own.check(name, value);
         }
     }
 
@@ -323,6 +363,56 @@ fn every_tmf633_answer_is_valid_against_the_official_swagger() {
         let mut keys: Vec<&String> = item.as_object().expect("an object").keys().collect();
         keys.sort();
         assert_eq!(keys, ["@type", "href", "id", "name"]);
+    }
+}
+
+#[test]
+fn each_facade_serves_its_committed_openapi_document_and_every_operation_in_it() {
+    let app = TestApp::spawn();
+    for (name, api) in [("tmf620", TMF620), ("tmf633", TMF633)] {
+        let served = app
+            .req("GET", &format!("{api}/openapi.json"))
+            .no_key()
+            .send();
+        assert_eq!(served.status, 200, "{name}: public, as /openapi.json is");
+        let file = format!("{}/openapi/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let committed = std::fs::read_to_string(&file).expect("the committed document");
+        assert!(
+            served.text() == committed,
+            "openapi/{name}.json is stale: regenerate it with \
+             `cargo run -- openapi {name} > openapi/{name}.json`"
+        );
+        assert_eq!(
+            vitrine::api::tmf::document(name).as_deref(),
+            Some(committed.as_str()),
+            "the file is exactly what `vitrine openapi {name}` prints"
+        );
+        // Every operation it documents is served: none answers 405, or the
+        // 404 of a path nothing serves.
+        let document = served.json();
+        let mut operations = 0;
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("an item").keys() {
+                let url = format!("{api}{}", path.replace("{id}", "catalogue"));
+                let res = app
+                    .req(&method.to_uppercase(), &url)
+                    .json(&json!({}))
+                    .send();
+                assert_ne!(res.status, 405, "{method} {url}");
+                assert!(
+                    !res.text().contains("Nothing is served at"),
+                    "{method} {url}: {}",
+                    res.text()
+                );
+                assert!(
+                    item[method]["responses"][res.status.to_string()].is_object(),
+                    "{method} {url} answered {}, which is not documented",
+                    res.status
+                );
+                operations += 1;
+            }
+        }
+        assert!(operations >= 10, "{name}: {operations} operations");
     }
 }
 
@@ -735,6 +825,18 @@ fn the_swagger_check_fails_on_a_time_that_is_not_rfc_3339() {
     Swagger::tmf620().check(
         "ProductOfferingPrice",
         &json!({"id": "1", "lastUpdate": "yesterday"}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "not a valid ServiceSpecification (#/components/schemas)")]
+fn the_own_document_check_fails_on_an_attribute_it_does_not_document() {
+    // The official swagger takes any extra member; the facade's own
+    // document says exactly what it answers.
+    Swagger::tmf633().check(
+        "ServiceSpecification",
+        &json!({"id": "1", "href": "http://tmf.example/s/1", "@type": "ServiceSpecification",
+            "owner": "Ops"}),
     );
 }
 

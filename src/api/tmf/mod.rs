@@ -10,6 +10,7 @@ pub mod hub;
 pub mod product_catalog;
 pub mod resource;
 pub mod service_catalog;
+pub mod spec;
 
 pub use hub::event_body;
 
@@ -122,11 +123,40 @@ pub async fn authenticate(
     }
 }
 
+/// The OpenAPI document of a facade (`tmf620` or `tmf633`), as served at
+/// `/tmf-api/{api}/openapi.json` and committed in `openapi/`.
+pub fn document(name: &str) -> Option<String> {
+    let document = match name {
+        "tmf620" => spec::document::<product_catalog::ProductCatalog>(),
+        "tmf633" => spec::document::<service_catalog::ServiceCatalog>(),
+        _ => return None,
+    };
+    Some(spec::to_json(&document))
+}
+
 /// Registers every facade under its path, behind the keys.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     use actix_web::middleware::from_fn;
     use actix_web::web;
     use resource::Api;
+    // The documents are public, as /openapi.json is: served before the
+    // scopes that ask for a key.
+    for (api, json) in [
+        (product_catalog::ProductCatalog::PATH, document("tmf620")),
+        (service_catalog::ServiceCatalog::PATH, document("tmf633")),
+    ] {
+        let json = json.unwrap_or_default();
+        cfg.service(
+            web::resource(format!("/{api}/openapi.json")).route(web::get().to(move || {
+                let json = json.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type(header::ContentType::json())
+                        .body(json)
+                }
+            })),
+        );
+    }
     cfg.service(
         web::scope(&format!("/{}", product_catalog::ProductCatalog::PATH))
             .wrap(from_fn(authenticate))

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::resource::{
     common, head, put_some, routes, seen_head, Api, Catalog, Lifecycle, Resource,
 };
+use super::spec::{read, write, Attribute, Collection, Kind};
 use super::{days_of, ref_id, ref_ids, reference, valid_for};
 use crate::catalogue::offering::{Offering, OfferingStatus};
 use crate::catalogue::price::{Price, PriceStatus, PriceType, RecurringPeriod};
@@ -40,6 +41,19 @@ impl Api for ProductCatalog {
         description: "Every product offering, product specification and \
                       product offering price.",
     };
+    const TITLE: &'static str = "Vitrine: TMF620 Product Catalog Management v4";
+    const ABOUT: &'static str = "Vitrine's products, offerings and prices as TM Forum TMF620 v4 \
+                                 resources, over the same catalogue and the same unit of work as \
+                                 /api/v1. Errors are TMF's Error body.";
+
+    fn collections() -> Vec<Collection> {
+        vec![
+            Collection::of::<Product>(),
+            Collection::of::<Offering>(),
+            Collection::of::<Price>(),
+            super::spec::catalog::<ProductCatalog>(),
+        ]
+    }
 }
 
 const OFFERING_LIFECYCLE: Lifecycle<OfferingStatus> = Lifecycle {
@@ -75,8 +89,13 @@ impl Resource for Product {
     const PATH: &'static str = "productSpecification";
     const TYPE: &'static str = "ProductSpecification";
     const WHAT: &'static str = "product specification";
-    const WRITABLE: &'static [&'static str] =
-        &["name", "description", "lifecycleStatus", "isBundle"];
+    const ATTRIBUTES: &'static [Attribute] = &[read(
+        "resourceSpecification",
+        Kind::Refs,
+        "The resources of its components, each once, whatever their visibility.",
+    )];
+    const ABOUT: &'static str = "A Vitrine product: a configuration of resources. Staff keys \
+                                 only: products are internal.";
     const NAMES: &'static [(&'static str, &'static str)] =
         &[("lifecycle_status", "lifecycleStatus")];
 
@@ -142,17 +161,38 @@ impl Resource for Offering {
     const PATH: &'static str = "productOffering";
     const TYPE: &'static str = "ProductOffering";
     const WHAT: &'static str = "product offering";
-    const WRITABLE: &'static [&'static str] = &[
-        "name",
-        "description",
-        "lifecycleStatus",
-        "isBundle",
-        "validFor",
-        "productSpecification",
-        "serviceCandidate",
-        "marketSegment",
-        "productOfferingPrice",
+    const ATTRIBUTES: &'static [Attribute] = &[
+        read("isSellable", Kind::Flag, "Whether it is launched."),
+        write(
+            "validFor",
+            Kind::Period,
+            "The days it is offered (`valid_from`, `valid_to`): from the start of the first to \
+             the end of the last, UTC.",
+        ),
+        write(
+            "productSpecification",
+            Kind::Ref,
+            "The product it sells (`product_id`); when it names none, the first product of its \
+             first service is shown.",
+        ),
+        write(
+            "serviceCandidate",
+            Kind::Ref,
+            "Its service (`service_ids`): TMF620 v4 holds one, the first.",
+        ),
+        write(
+            "marketSegment",
+            Kind::Refs,
+            "The consumer groups it is offered to (`consumer_group_ids`).",
+        ),
+        write(
+            "productOfferingPrice",
+            Kind::Refs,
+            "Its prices (`price_ids`).",
+        ),
     ];
+    const ABOUT: &'static str = "A Vitrine offering: services packaged for consumer groups. \
+                                 A customer key reads those of its view, tailored.";
     const NAMES: &'static [(&'static str, &'static str)] = &[
         ("status", "lifecycleStatus"),
         ("valid_from", "validFor.startDateTime"),
@@ -411,17 +451,32 @@ impl Resource for Price {
     const PATH: &'static str = "productOfferingPrice";
     const TYPE: &'static str = "ProductOfferingPrice";
     const WHAT: &'static str = "product offering price";
-    const WRITABLE: &'static [&'static str] = &[
-        "name",
-        "description",
-        "lifecycleStatus",
-        "isBundle",
-        "priceType",
-        "price",
-        "recurringChargePeriodType",
-        "recurringChargePeriodLength",
-        "unitOfMeasure",
+    const ATTRIBUTES: &'static [Attribute] = &[
+        write(
+            "priceType",
+            Kind::Text,
+            "oneTime, recurring or usage (`price_type`).",
+        ),
+        write("price", Kind::Money, "Its amount and currency."),
+        write(
+            "recurringChargePeriodType",
+            Kind::Text,
+            "For a recurring price, how often it is charged: day, week, month, quarter or year.",
+        ),
+        write(
+            "recurringChargePeriodLength",
+            Kind::Count,
+            "For a recurring price: 1, as it is charged every period.",
+        ),
+        write(
+            "unitOfMeasure",
+            Kind::Quantity,
+            "For a usage price, what it is charged per: `{amount: 1, units}`.",
+        ),
     ];
+    const ABOUT: &'static str = "A Vitrine price: one-time, recurring or usage, which offerings \
+                                 name. A customer key reads those of its view's offerings, \
+                                 tailored.";
     const NAMES: &'static [(&'static str, &'static str)] = &[
         ("status", "lifecycleStatus"),
         ("price_type", "priceType"),

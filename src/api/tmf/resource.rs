@@ -34,6 +34,13 @@ pub trait Api: 'static {
     const FORMAT: EventFormat;
     /// Its one catalog.
     const CATALOG: Catalog;
+    /// The title of its OpenAPI document.
+    const TITLE: &'static str;
+    /// What its OpenAPI document says of it.
+    const ABOUT: &'static str;
+
+    /// Its collections, as its OpenAPI document describes them.
+    fn collections() -> Vec<super::spec::Collection>;
 }
 
 /// The one catalog of an API, which holds the whole of what the API
@@ -62,8 +69,11 @@ pub trait Resource: Writable<Scope = ()> {
     const TYPE: &'static str;
     /// What it is called in messages.
     const WHAT: &'static str;
-    /// The TMF attributes a write may set.
-    const WRITABLE: &'static [&'static str];
+    /// Its attributes besides those every resource has
+    /// ([`super::spec::HEAD`]): what it holds and what a write may set.
+    const ATTRIBUTES: &'static [super::spec::Attribute];
+    /// How it maps onto Vitrine, for its OpenAPI document.
+    const ABOUT: &'static str;
     /// The native fields and the TMF attributes they come from, to name the
     /// attribute in an error.
     const NAMES: &'static [(&'static str, &'static str)];
@@ -250,7 +260,7 @@ pub fn all<E: Writable<Scope = ()>>(
 /// The native fields of a TMF body, or a 422 naming the attributes that
 /// cannot be translated.
 fn translate<E: Resource>(body: Value) -> Result<Map<String, Value>, TmfError> {
-    let members = members(body, E::WRITABLE)?;
+    let members = members(body, &super::spec::writable::<E>())?;
     let mut errors = Vec::new();
     let native = E::to_native(members, &mut errors);
     if errors.is_empty() {

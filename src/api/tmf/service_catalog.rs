@@ -17,6 +17,7 @@ use super::resource::{
     all, common, customer_of, head, put_some, routes, seen_head, view_of, Api, Catalog, Lifecycle,
     Resource,
 };
+use super::spec::{read, write, Attribute, Collection, Kind};
 use super::{base_url, path_id, ref_ids, reference, time, ListQuery, TmfError};
 use crate::api::auth::{Caller, Permission};
 use crate::api::AppState;
@@ -41,7 +42,44 @@ impl Api for ServiceCatalog {
         description: "The services in the catalogue stage of the portfolio: \
                       its service candidates.",
     };
+    const TITLE: &'static str = "Vitrine: TMF633 Service Catalog Management v4";
+    const ABOUT: &'static str = "Vitrine's services as TM Forum TMF633 v4 resources, over the \
+                                 same catalogue and the same unit of work as /api/v1. Errors are \
+                                 TMF's Error body.";
+
+    fn collections() -> Vec<Collection> {
+        vec![
+            Collection::of::<Service>(),
+            Collection {
+                path: "serviceCandidate",
+                type_name: "ServiceCandidate",
+                what: "service candidate",
+                attributes: CANDIDATE_ATTRIBUTES.to_vec(),
+                writes: false,
+                about: "A service in the catalogue stage of the portfolio, under the service's \
+                        id: read only, as a service becomes a candidate by moving to that stage.",
+            },
+            super::spec::catalog::<ServiceCatalog>(),
+        ]
+    }
 }
+
+/// The attributes of a service candidate.
+const CANDIDATE_ATTRIBUTES: &[Attribute] = &[
+    read("id", Kind::Text, "Its id: the service's."),
+    read("href", Kind::Text, "Its absolute URL."),
+    read("name", Kind::Text, "The service's name."),
+    read("description", Kind::Text, "The service's description."),
+    read("lifecycleStatus", Kind::Text, "Active."),
+    read("lastUpdate", Kind::Time, "When the service last changed."),
+    read("version", Kind::Text, "The service's version."),
+    read(
+        "serviceSpecification",
+        Kind::Ref,
+        "The service, as its specification.",
+    ),
+    read("@type", Kind::Text, "Its TMF type."),
+];
 
 /// A service's portfolio stage as a TMF lifecycle: pipeline is `In
 /// design`, catalogue `Active`, retired `Retired`.
@@ -89,13 +127,21 @@ impl Resource for Service {
     const PATH: &'static str = "serviceSpecification";
     const TYPE: &'static str = "ServiceSpecification";
     const WHAT: &'static str = "service specification";
-    const WRITABLE: &'static [&'static str] = &[
-        "name",
-        "description",
-        "lifecycleStatus",
-        "isBundle",
-        "resourceSpecification",
+    const ATTRIBUTES: &'static [Attribute] = &[
+        write(
+            "resourceSpecification",
+            Kind::Refs,
+            "The products it is built on (`product_ids`, one or more), as TMF620 product \
+             specifications.",
+        ),
+        read(
+            "serviceLevelSpecification",
+            Kind::Refs,
+            "Its warranty: one reference under the service's id, named by its terms.",
+        ),
     ];
+    const ABOUT: &'static str = "A Vitrine service, built on products; its portfolio stage is \
+                                 its lifecycle. A customer key reads those of its view.";
     const NAMES: &'static [(&'static str, &'static str)] = &[
         ("portfolio_stage", "lifecycleStatus"),
         ("product_ids", "resourceSpecification"),
