@@ -44,9 +44,9 @@ where
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use crate::api::spec::EntityRules;
     use crate::catalogue::{
-        agreement::Agreement, component::Component, consumer_group::ConsumerGroup,
-        customer::Customer, offering::Offering, overlay::Overlay, price::Price, product::Product,
-        resource::Resource, service::Service,
+        agreement::Agreement, category::Category, component::Component,
+        consumer_group::ConsumerGroup, customer::Customer, offering::Offering, overlay::Overlay,
+        price::Price, product::Product, resource::Resource, service::Service,
     };
 
     let declared = routes(App::new().into_utoipa_app()).split_for_parts().1;
@@ -66,6 +66,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             EntityRules::of::<Customer>("Customer"),
             EntityRules::of::<Agreement>("Agreement"),
             EntityRules::of::<Overlay>("Overlay"),
+            EntityRules::of::<Category>("Category"),
         ],
     );
     serde_json::from_value(spec).unwrap_or(declared)

@@ -5,6 +5,7 @@ pub mod agreements;
 pub mod api_keys;
 pub mod auth;
 pub mod body;
+pub mod categories;
 pub mod changes;
 pub mod components;
 pub mod conditional;
@@ -183,6 +184,13 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(offerings::delete_offering)
         .service(offerings::get_offering_by_ref)
         .service(offerings::put_offering_by_ref)
+        .service(categories::list_categories)
+        .service(categories::create_category)
+        .service(categories::get_category)
+        .service(categories::update_category)
+        .service(categories::delete_category)
+        .service(categories::get_category_by_ref)
+        .service(categories::put_category_by_ref)
         .service(consumer_groups::list_consumer_groups)
         .service(views::get_consumer_group_view)
         .service(consumer_groups::create_consumer_group)
@@ -247,6 +255,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         (name = "services", description = "Services built on one or more products, with utility, warranty and portfolio stage."),
         (name = "prices", description = "What offerings cost: one-time, recurring and usage prices, several per offering, tailored per consumer group by overlays."),
         (name = "offerings", description = "Service offerings: services packaged for consumer groups as goods, access to resources and service actions."),
+        (name = "categories", description = "A tree of categories that group offerings and services, as portals and service catalogues show them."),
         (name = "consumer-groups", description = "The groups of consumers offerings are designed for."),
         (name = "customers", description = "Customers and the consumer groups they belong to."),
         (name = "agreements", description = "Service relationships: a customer's agreement to an offering."),

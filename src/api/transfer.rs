@@ -25,9 +25,9 @@ use crate::service::transfer::{ExportDocument, ExportFilter, ImportSummary, KIND
 pub struct ExportQuery {
     /// These kinds only, separated by commas: `resources`, `products`,
     /// `components`, `services`, `consumer_groups`, `prices`, `offerings`,
-    /// `customers`, `agreements`, `overlays`; all when absent.
+    /// `customers`, `agreements`, `overlays`, `categories`; all when absent.
     #[param(
-        pattern = "^(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays)(,(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays))*$"
+        pattern = "^(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays|categories)(,(resources|products|components|services|consumer_groups|prices|offerings|customers|agreements|overlays|categories))*$"
     )]
     pub kinds: Option<String>,
     /// Entities changed at or after this time only (RFC 3339).

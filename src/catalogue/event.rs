@@ -47,7 +47,8 @@ pub struct Event {
     /// The event's id.
     pub id: Uuid,
     /// What changed: `resource`, `product`, `component`, `service`,
-    /// `price`, `offering`, `consumer_group`, `customer`, `agreement` or `overlay`;
+    /// `price`, `offering`, `consumer_group`, `customer`, `agreement`, `overlay`
+    /// or `category`;
     /// or `customer_view`, kind `changed`, when what a customer sees changed
     /// (`entity_id` is the customer's id; the event holds nothing of the
     /// view, and `version` counts the changes of that customer's view).

@@ -4,6 +4,7 @@
 
 pub mod agreement;
 pub mod api_key;
+pub mod category;
 pub mod component;
 pub mod consumer_group;
 pub mod customer;

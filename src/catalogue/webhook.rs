@@ -38,6 +38,7 @@ pub const EVENT_ENTITY_TYPES: &[&str] = &[
     "customer",
     "agreement",
     "overlay",
+    "category",
     CUSTOMER_VIEW,
 ];
 
@@ -101,9 +102,10 @@ pub struct WebhookInput {
     pub description: Option<String>,
     /// The entity types delivered: `resource`, `product`, `component`,
     /// `service`, `price`, `offering`, `consumer_group`, `customer`,
-    /// `agreement`, `overlay` or `customer_view`. Empty: all of them.
+    /// `agreement`, `overlay`, `category` or `customer_view`. Empty: all of
+    /// them.
     #[serde(default)]
-    #[schema(max_items = 11)]
+    #[schema(max_items = 12)]
     pub entity_types: Vec<String>,
     /// The kinds delivered. Empty: all of them.
     #[serde(default)]

@@ -17,3 +17,27 @@ pub fn components_of(tx: &mut impl Tx, products: &[Uuid]) -> Result<Vec<Componen
 pub fn services(tx: &mut impl Tx, ids: &[Uuid]) -> Result<Vec<Service>, Error> {
     Ok(store::services::by_ids(tx.conn(), ids)?)
 }
+
+/// The categories that group these offerings: `(category, offering)`,
+/// ordered by category.
+pub fn categories_of_offerings(
+    tx: &mut impl Tx,
+    offerings: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid)>, Error> {
+    Ok(store::categories::of_offerings(tx.conn(), offerings)?)
+}
+
+/// The categories that group these services: `(category, service)`,
+/// ordered by category.
+pub fn categories_of_services(
+    tx: &mut impl Tx,
+    services: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid)>, Error> {
+    Ok(store::categories::of_services(tx.conn(), services)?)
+}
+
+/// The categories directly under these: `(parent, child)`, ordered by
+/// child.
+pub fn subcategories(tx: &mut impl Tx, parents: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, Error> {
+    Ok(store::categories::children_of(tx.conn(), parents)?)
+}

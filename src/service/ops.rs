@@ -101,6 +101,9 @@ fn update<E: Writable>(
     let id = meta.id;
     let fields = changed_fields(current.fields(), input)?;
     check_references::<E>(work, input)?;
+    let mut errors = Errors::default();
+    E::misplaced(work.conn(), id, input, &mut errors)?;
+    errors.into_result()?;
     check_external_refs::<E>(work, id, input)?;
     let next = meta.next();
     // Callers lock the row, so another writer cannot have changed it since

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! The sections come in dependency order (resources, products, components,
-//! services, consumer groups, prices, offerings, customers, agreements, overlays),
+//! services, consumer groups, prices, offerings, customers, agreements,
+//! overlays, categories, parents before their children),
 //! a list so that every JSON library keeps that order; each entity as the
 //! API answers it (id, times, version, external references). Both ways stream: an export
 //! writes one entity at a time from one snapshot, and an import reads one
@@ -34,6 +35,7 @@ use uuid::Uuid;
 use super::ops::{self, Upsert};
 use super::{Error, Tx, UnitOfWork};
 use crate::catalogue::agreement::Agreement;
+use crate::catalogue::category::{Category, CategoryFilter};
 use crate::catalogue::component::Component;
 use crate::catalogue::consumer_group::ConsumerGroup;
 use crate::catalogue::customer::Customer;
@@ -52,7 +54,7 @@ use crate::store::{self, external_refs, lock_row, Table, Writable};
 pub const FORMAT: &str = "vitrine-export/1";
 
 /// The kinds of entity of a document, in the order they come.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "resources",
     "products",
     "components",
@@ -63,6 +65,7 @@ pub const KINDS: [&str; 10] = [
     "customers",
     "agreements",
     "overlays",
+    "categories",
 ];
 
 /// How many entities an export reads at a time.
@@ -114,6 +117,9 @@ pub enum Section {
     /// Overlays.
     #[serde(rename = "overlays")]
     Overlays(Vec<Overlay>),
+    /// Categories, each after the category it is under.
+    #[serde(rename = "categories")]
+    Categories(Vec<Category>),
 }
 
 /// Which part of the catalogue to export.
@@ -178,7 +184,8 @@ pub fn export(
             "offerings" => export_kind::<Offering>(tx, filter, out)?,
             "customers" => export_kind::<Customer>(tx, filter, out)?,
             "agreements" => export_kind::<Agreement>(tx, filter, out)?,
-            _ => export_kind::<Overlay>(tx, filter, out)?,
+            "overlays" => export_kind::<Overlay>(tx, filter, out)?,
+            _ => export_categories(tx, filter, out)?,
         };
         out.write_all(b"]}").map_err(io)?;
     }
@@ -238,6 +245,48 @@ fn export_kind<E: Table<Scope = ()>>(
             None => return Ok(written),
         }
     }
+}
+
+/// The categories, each after the category it is under (by depth, then
+/// by id), so that an import finds every parent in place.
+fn export_categories(
+    tx: &mut impl Tx,
+    filter: &ExportFilter,
+    out: &mut impl Write,
+) -> Result<usize, Error> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest {
+            after,
+            limit: BATCH,
+        };
+        let page = Category::list(tx.conn(), (), &CategoryFilter::default(), &page)?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let parents: HashMap<Uuid, Option<Uuid>> = all
+        .iter()
+        .map(|c| (c.meta.id, c.fields.parent_id))
+        .collect();
+    let depth = |mut id: Uuid| {
+        let mut depth = 0usize;
+        while let Some(Some(parent)) = parents.get(&id) {
+            depth += 1;
+            id = *parent;
+            if depth > parents.len() {
+                break;
+            }
+        }
+        depth
+    };
+    all.sort_by_key(|c| (depth(c.meta.id), c.meta.id));
+    let mut written = 0;
+    write_batch(&all, filter, &mut written, out)?;
+    Ok(written)
 }
 
 fn export_components(
@@ -496,7 +545,8 @@ impl<'de> Visitor<'de> for KindSeed<'_, '_, '_, '_> {
                 "offerings" => self.importer.entity::<Offering>(entity),
                 "customers" => self.importer.entity::<Customer>(entity),
                 "agreements" => self.importer.entity::<Agreement>(entity),
-                _ => self.importer.entity::<Overlay>(entity),
+                "overlays" => self.importer.entity::<Overlay>(entity),
+                _ => self.importer.entity::<Category>(entity),
             };
             let upsert = match outcome {
                 Ok(done) => done,
@@ -586,7 +636,8 @@ top_level!(
     Offering,
     Customer,
     Agreement,
-    Overlay
+    Overlay,
+    Category
 );
 
 impl Scoped for Component {

@@ -381,3 +381,11 @@ macro_rules! ordered_children {
     };
 }
 pub(crate) use ordered_children;
+link_table!(
+    /// Categories and the offerings they group.
+    category_offerings: category_offerings (category_id, offering_id)
+);
+link_table!(
+    /// Categories and the services they group.
+    category_services: category_services (category_id, service_id)
+);

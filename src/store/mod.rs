@@ -8,6 +8,7 @@
 
 pub mod agreements;
 pub mod api_keys;
+pub mod categories;
 pub mod components;
 pub mod consumer_groups;
 pub mod customers;
@@ -497,7 +498,11 @@ pub(crate) fn describe_uses(uses: &[(i64, &str)]) -> Option<String> {
     let parts: Vec<String> = uses
         .iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}{}", if *n == 1 { "" } else { "s" }))
+        .map(|(n, what)| match (n, what.strip_suffix('y')) {
+            (1, _) => format!("1 {what}"),
+            (_, Some(stem)) => format!("{n} {stem}ies"),
+            (_, None) => format!("{n} {what}s"),
+        })
         .collect();
     if parts.is_empty() {
         None
@@ -604,6 +609,16 @@ pub trait Writable: Table {
     /// Names, in `errors`, the ids of the input that exist nowhere.
     fn missing_references(
         _conn: &mut DbConnection,
+        _input: &Self::Input,
+        _errors: &mut Errors,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Names, in `errors`, what the input cannot be for the entity `id`
+    /// where it stands among the others (a category under itself).
+    fn misplaced(
+        _conn: &mut DbConnection,
+        _id: Uuid,
         _input: &Self::Input,
         _errors: &mut Errors,
     ) -> Result<(), StoreError> {

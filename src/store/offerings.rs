@@ -181,9 +181,11 @@ impl Table for Offering {
             .count()
             .get_result(conn)?;
         let overlays = super::overlays::count_for_offering(conn, id)?;
+        let categories = super::links::category_offerings::count_using(conn, id)?;
         Ok(describe_uses(&[
             (agreements, "agreement"),
             (overlays, "overlay"),
+            (categories, "category"),
         ]))
     }
 

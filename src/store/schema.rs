@@ -29,6 +29,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    categories (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    category_offerings (category_id, offering_id) {
+        category_id -> Text,
+        offering_id -> Text,
+    }
+}
+
+diesel::table! {
+    category_services (category_id, service_id) {
+        category_id -> Text,
+        service_id -> Text,
+    }
+}
+
+diesel::table! {
     components (id) {
         id -> Text,
         product_id -> Text,
@@ -332,6 +358,10 @@ diesel::table! {
 diesel::joinable!(agreements -> customers (customer_id));
 diesel::joinable!(agreements -> offerings (offering_id));
 diesel::joinable!(api_keys -> customers (customer_id));
+diesel::joinable!(category_offerings -> categories (category_id));
+diesel::joinable!(category_offerings -> offerings (offering_id));
+diesel::joinable!(category_services -> categories (category_id));
+diesel::joinable!(category_services -> services (service_id));
 diesel::joinable!(components -> products (product_id));
 diesel::joinable!(components -> resources (resource_id));
 diesel::joinable!(customer_consumer_groups -> consumer_groups (consumer_group_id));
@@ -358,6 +388,9 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agreements,
     api_keys,
+    categories,
+    category_offerings,
+    category_services,
     components,
     consumer_groups,
     customer_consumer_groups,

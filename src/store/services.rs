@@ -133,7 +133,11 @@ impl Table for Service {
 
     fn dependents(conn: &mut DbConnection, id: Uuid) -> Result<Option<String>, StoreError> {
         let offerings = offering_services::count_using(conn, id)?;
-        Ok(describe_uses(&[(offerings, "offering")]))
+        let categories = super::links::category_services::count_using(conn, id)?;
+        Ok(describe_uses(&[
+            (offerings, "offering"),
+            (categories, "category"),
+        ]))
     }
 
     fn remove(

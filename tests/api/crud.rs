@@ -103,6 +103,16 @@ fn collections(app: &TestApp) -> Vec<Collection> {
             filter: Box::new(by_name),
         },
         Collection {
+            path: "/categories".into(),
+            body: Box::new(|n| json!({"name": format!("Category {n}")})),
+            patch: (
+                json!({"description": "changed"}),
+                "description",
+                json!("changed"),
+            ),
+            filter: Box::new(by_name),
+        },
+        Collection {
             path: "/consumer-groups".into(),
             body: Box::new(|n| json!({"name": format!("Group {n}")})),
             patch: (
@@ -409,4 +419,67 @@ fn pages_hold_the_default_of_fifty_and_at_most_five_hundred() {
     assert_eq!(all["next_cursor"], Value::Null);
     app.get("/api/v1/consumer-groups?limit=501").problem(400);
     app.get("/api/v1/consumer-groups?limit=0").problem(400);
+}
+
+#[test]
+fn categories_form_a_tree_that_groups_offerings_and_services() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let hosting = app.create("/categories", json!({"name": "Hosting"}));
+    let linux = app.create(
+        "/categories",
+        json!({"name": "Linux", "parent_id": id(&hosting),
+               "offering_ids": [id(&c.offering)], "service_ids": [id(&c.service)]}),
+    );
+    assert_eq!(linux["offering_ids"], json!([id(&c.offering)]));
+    let under = app.get(&format!("/api/v1/categories?parent_id={}", id(&hosting)));
+    assert_eq!(under.json()["items"][0]["id"], linux["id"]);
+    let grouping = app.get(&format!(
+        "/api/v1/categories?offering_id={}",
+        id(&c.offering)
+    ));
+    assert_eq!(grouping.json()["items"].as_array().map(Vec::len), Some(1));
+
+    // Not under itself, nor under a category under it.
+    for (category, parent) in [(&hosting, &hosting), (&hosting, &linux)] {
+        let res = app
+            .req("PATCH", &format!("/api/v1/categories/{}", id(category)))
+            .merge_patch(&json!({"parent_id": id(parent)}))
+            .if_match(1)
+            .send();
+        assert_eq!(res.invalid_fields(), ["parent_id"], "{}", res.text());
+    }
+    // Members and parents must exist.
+    let res = app
+        .req("POST", "/api/v1/categories")
+        .json(&json!({"name": "X", "parent_id": uuid::Uuid::now_v7(),
+                      "offering_ids": [uuid::Uuid::now_v7()]}))
+        .send();
+    let mut fields = res.invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["offering_ids[0]", "parent_id"], "{}", res.text());
+    let res = app
+        .req("POST", "/api/v1/categories")
+        .json(&json!({"name": "X", "service_ids": [id(&c.service), id(&c.service)]}))
+        .send();
+    assert_eq!(res.invalid_fields(), ["service_ids[1]"], "{}", res.text());
+    // What a category groups, or holds under it, cannot be deleted from
+    // under it.
+    for (path, uses) in [
+        (format!("/api/v1/offerings/{}", id(&c.offering)), "category"),
+        (format!("/api/v1/services/{}", id(&c.service)), "category"),
+        (format!("/api/v1/categories/{}", id(&hosting)), "1 category"),
+    ] {
+        let res = app.req("DELETE", &path).send();
+        assert_eq!(res.status, 409, "{path}: {}", res.text());
+        assert!(res.text().contains(uses), "{path}: {}", res.text());
+    }
+    let res = app
+        .req("DELETE", &format!("/api/v1/categories/{}", id(&linux)))
+        .send();
+    assert_eq!(res.status, 204, "{}", res.text());
+    let res = app
+        .req("DELETE", &format!("/api/v1/categories/{}", id(&hosting)))
+        .send();
+    assert_eq!(res.status, 204, "{}", res.text());
 }

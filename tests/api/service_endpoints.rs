@@ -262,5 +262,5 @@ fn no_merge_patch_schema_requires_a_member_or_gives_a_default() {
             }
         }
     }
-    assert_eq!(patches, 11, "every collection with a PATCH, webhooks too");
+    assert_eq!(patches, 12, "every collection with a PATCH, webhooks too");
 }

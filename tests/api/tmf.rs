@@ -152,6 +152,9 @@ struct Priced {
     catalogue: Catalogue,
     prices: Vec<Value>,
     offering: Value,
+    /// A root category, and one under it that groups the offering and
+    /// the service.
+    categories: (Value, Value),
 }
 
 fn priced(app: &TestApp) -> Priced {
@@ -184,10 +187,17 @@ fn priced(app: &TestApp) -> Priced {
             "price_ids": prices.iter().map(id).collect::<Vec<_>>(), "product_id": id(&catalogue.product),
             "status": "active", "valid_from": "2026-01-01", "valid_to": "2027-12-31"}),
     );
+    let hosting = app.create("/categories", json!({"name": "Hosting"}));
+    let linux = app.create(
+        "/categories",
+        json!({"name": "Linux", "parent_id": id(&hosting), "offering_ids": [id(&offering)],
+               "service_ids": [id(&catalogue.service)]}),
+    );
     Priced {
         catalogue,
         prices,
         offering,
+        categories: (hosting, linux),
     }
 }
 
@@ -220,6 +230,7 @@ fn every_tmf633_answer_is_valid_against_the_official_swagger() {
         &[
             ("/serviceSpecification", "ServiceSpecification"),
             ("/serviceCandidate", "ServiceCandidate"),
+            ("/serviceCategory", "ServiceCategory"),
             ("/serviceCatalog", "ServiceCatalog"),
         ],
     );
@@ -259,6 +270,38 @@ fn every_tmf633_answer_is_valid_against_the_official_swagger() {
     assert_eq!(candidate["serviceSpecification"]["id"], spec["id"]);
     assert_eq!(candidate["serviceSpecification"]["href"], spec["href"]);
     assert_eq!(candidate["version"], spec["version"]);
+    let (hosting, linux) = &p.categories;
+    assert_eq!(candidate["category"][0]["id"], linux["id"]);
+    let category = tmf633(&app, "GET", &format!("/serviceCategory/{}", id(linux)))
+        .send()
+        .json();
+    assert_eq!(category["parentId"], hosting["id"]);
+    assert_eq!(category["serviceCandidate"][0]["id"], spec["id"]);
+    assert_eq!(category["serviceCandidate"][0]["href"], candidate["href"]);
+    let root = tmf633(&app, "GET", &format!("/serviceCategory/{}", id(hosting)))
+        .send()
+        .json();
+    assert_eq!(root["category"][0]["id"], linux["id"]);
+    let created = tmf633(&app, "POST", "/serviceCategory")
+        .json(&json!({"name": "Backups", "parentId": id(hosting),
+            "serviceCandidate": [{"id": service}]}))
+        .send();
+    assert_eq!(created.status, 201, "{}", created.text());
+    swagger.check_body("ServiceCategory", &created);
+    let url = format!("/serviceCategory/{}", id(&created.json()));
+    let cycle = tmf633(&app, "PATCH", &format!("/serviceCategory/{}", id(hosting)))
+        .json(&json!({"parentId": id(&created.json())}))
+        .send();
+    assert_eq!(cycle.status, 422, "{}", cycle.text());
+    assert!(cycle.text().contains("parentId"), "{}", cycle.text());
+    swagger.check_body("Error", &cycle);
+    let renamed = tmf633(&app, "PATCH", &url)
+        .json(&json!({"name": "Backup and restore"}))
+        .send();
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    swagger.check_body("ServiceCategory", &renamed);
+    assert_eq!(renamed.json()["serviceCandidate"][0]["id"], service);
+    assert_eq!(tmf633(&app, "DELETE", &url).send().status, 204);
     let catalogs = tmf633(&app, "GET", "/serviceCatalog").send().json();
     assert_eq!(catalogs.as_array().map(Vec::len), Some(1), "one catalog");
 
@@ -346,7 +389,7 @@ fn every_tmf633_answer_is_valid_against_the_official_swagger() {
         swagger.check_body("Error", &res);
     }
     // Unknown paths and keys answer TMF errors.
-    let none = tmf633(&app, "GET", "/serviceCategory/x").send();
+    let none = tmf633(&app, "GET", "/importJob").send();
     assert_eq!(none.status, 404);
     swagger.check_body("Error", &none);
     let anonymous = tmf633(&app, "GET", "/serviceSpecification").no_key().send();
@@ -456,6 +499,7 @@ fn every_tmf620_answer_is_valid_against_the_official_swagger() {
             ("/productSpecification", "ProductSpecification"),
             ("/productOffering", "ProductOffering"),
             ("/productOfferingPrice", "ProductOfferingPrice"),
+            ("/category", "Category"),
             ("/catalog", "Catalog"),
         ],
     );
@@ -478,6 +522,20 @@ fn every_tmf620_answer_is_valid_against_the_official_swagger() {
         json!({"startDateTime": "2026-01-01T00:00:00.000000Z", "endDateTime": "2027-12-31T23:59:59.999999Z"})
     );
     assert_eq!(offering["marketSegment"][0]["id"], p.catalogue.group["id"]);
+    let (hosting, linux) = &p.categories;
+    assert_eq!(offering["category"][0]["id"], linux["id"]);
+    let category = tmf(&app, "GET", &format!("/category/{}", id(linux)))
+        .send()
+        .json();
+    assert_eq!(category["parentId"], hosting["id"]);
+    assert_eq!(category["isRoot"], false);
+    assert_eq!(category["productOffering"][0]["id"], p.offering["id"]);
+    let root = tmf(&app, "GET", &format!("/category/{}", id(hosting)))
+        .send()
+        .json();
+    assert_eq!(root["isRoot"], true);
+    assert_eq!(root["subCategory"][0]["id"], linux["id"]);
+    assert_eq!(root["productOffering"], json!([]));
     assert_eq!(
         offering["serviceCandidate"]["id"],
         p.catalogue.service["id"]
@@ -540,6 +598,13 @@ fn every_tmf620_answer_is_valid_against_the_official_swagger() {
             json!({"name": "Per user", "priceType": "usage", "price": {"unit": "EUR", "value": 4.5},
                 "unitOfMeasure": {"amount": 1, "units": "user"}, "isBundle": false}),
             json!({"price": {"unit": "EUR", "value": 3.75}}),
+        ),
+        (
+            "/category",
+            "Category",
+            json!({"name": "Storage", "parentId": id(&p.categories.0), "lifecycleStatus": "Active",
+                "productOffering": [{"id": id(&p.offering)}]}),
+            json!({"name": "Storage, fast", "productOffering": []}),
         ),
         (
             "/productOffering",
@@ -1025,9 +1090,15 @@ fn a_customer_key_sees_through_tmf620_and_tmf633_exactly_its_view_and_nothing_it
                 }
                 assert!(hidden.len() <= 1, "{path}: {hidden:?}");
             }
-            let res = tmf(&app, "GET", "/productSpecification").key(&key).send();
-            assert_eq!(res.status, 403);
-            probes += 1;
+            for path in [
+                format!("{TMF620}/productSpecification"),
+                format!("{TMF620}/category"),
+                format!("{TMF633}/serviceCategory"),
+            ] {
+                let res = app.req("GET", &path).key(&key).send();
+                assert_eq!(res.status, 403, "{path}");
+                probes += 1;
+            }
         }
     }
     println!("TMF leak matrix: {probes} probes as customer keys, nothing outside the view");

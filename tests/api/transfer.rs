@@ -39,6 +39,20 @@ fn rich(app: &TestApp) -> Catalogue {
         .merge_patch(&json!({"utility": {"outcomes": ["Up", "Fast"]}}))
         .if_match(1)
         .send();
+    // The category under another was made first: its id is the smaller,
+    // and an export still puts its parent before it.
+    let linux = app.create(
+        "/categories",
+        json!({"name": "Linux", "offering_ids": [id(&c.offering)], "service_ids": [id(&c.service)],
+               "external_refs": [{"system": "servicenow", "id": "cat-2"}]}),
+    );
+    let hosting = app.create("/categories", json!({"name": "Hosting"}));
+    let res = app
+        .req("PATCH", &format!("/api/v1/categories/{}", id(&linux)))
+        .merge_patch(&json!({"parent_id": id(&hosting)}))
+        .if_match(1)
+        .send();
+    assert_eq!(res.status, 200, "{}", res.text());
     c
 }
 
@@ -110,7 +124,8 @@ fn an_export_imported_into_an_empty_vitrine_exports_identically() {
             "offerings",
             "customers",
             "agreements",
-            "overlays"
+            "overlays",
+            "categories"
         ],
         "in dependency order"
     );

@@ -6,7 +6,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::product_catalog::ProductCatalog;
 use super::resource::{Api, Resource};
+use super::service_catalog::ServiceCatalog;
 use super::{base_url, members, path_id, renamed, time, TmfError};
 use crate::api::auth::{Caller, Permission};
 use crate::api::{body, AppState};
@@ -34,10 +36,10 @@ pub fn event_body(
     base: &str,
 ) -> Result<Value, service::Error> {
     let (member, resource) = catalogue.read(|tx| match event.entity_type.as_str() {
-        "product" => current::<Product>(tx, event, base),
-        "offering" => current::<Offering>(tx, event, base),
-        "price" => current::<Price>(tx, event, base),
-        _ => current::<Service>(tx, event, base),
+        "product" => current::<ProductCatalog, Product>(tx, event, base),
+        "offering" => current::<ProductCatalog, Offering>(tx, event, base),
+        "price" => current::<ProductCatalog, Price>(tx, event, base),
+        _ => current::<ServiceCatalog, Service>(tx, event, base),
     })?;
     Ok(json!({
         "eventId": event.id,
@@ -48,12 +50,12 @@ pub fn event_body(
 }
 
 /// The member of an event that holds `E`, and `E` as it is now.
-fn current<E: Resource>(
+fn current<A: Api, E: Resource<A>>(
     tx: &mut impl Tx,
     event: &crate::catalogue::event::Event,
     base: &str,
 ) -> Result<(&'static str, Value), service::Error> {
-    let base = format!("{base}{}/{}", super::ROOT, E::Api::PATH);
+    let base = format!("{base}{}/{}", super::ROOT, A::PATH);
     let base = base.as_str();
     let id = event.entity_id;
     let gone = || json!({"id": id, "href": format!("{base}/{}/{id}", E::PATH), "@type": E::TYPE});

@@ -6,6 +6,7 @@
 //! by equality, `fields=` projection, `offset` and `limit` with
 //! `X-Total-Count` and `X-Result-Count`).
 
+pub mod category;
 pub mod hub;
 pub mod product_catalog;
 pub mod resource;

@@ -19,6 +19,7 @@ use super::resource::{
 };
 use super::spec::{read, write, Attribute, Collection, Kind};
 use super::{days_of, ref_id, ref_ids, reference, valid_for};
+use crate::catalogue::category::Category;
 use crate::catalogue::offering::{Offering, OfferingStatus};
 use crate::catalogue::price::{Price, PriceStatus, PriceType, RecurringPeriod};
 use crate::catalogue::product::{LifecycleStatus, Product};
@@ -48,9 +49,10 @@ impl Api for ProductCatalog {
 
     fn collections() -> Vec<Collection> {
         vec![
-            Collection::of::<Product>(),
-            Collection::of::<Offering>(),
-            Collection::of::<Price>(),
+            Collection::of::<ProductCatalog, Product>(),
+            Collection::of::<ProductCatalog, Offering>(),
+            Collection::of::<ProductCatalog, Price>(),
+            Collection::of::<ProductCatalog, Category>(),
             super::spec::catalog::<ProductCatalog>(),
         ]
     }
@@ -84,8 +86,7 @@ const PRICE_TYPES: &[(PriceType, &str)] = &[
     (PriceType::Usage, "usage"),
 ];
 
-impl Resource for Product {
-    type Api = ProductCatalog;
+impl Resource<ProductCatalog> for Product {
     const PATH: &'static str = "productSpecification";
     const TYPE: &'static str = "ProductSpecification";
     const WHAT: &'static str = "product specification";
@@ -115,7 +116,7 @@ impl Resource for Product {
         Ok(items
             .into_iter()
             .map(|p| {
-                let mut o = head(
+                let mut o = head::<ProductCatalog, _>(
                     &p,
                     base,
                     &p.fields.name,
@@ -156,8 +157,7 @@ impl Resource for Product {
     }
 }
 
-impl Resource for Offering {
-    type Api = ProductCatalog;
+impl Resource<ProductCatalog> for Offering {
     const PATH: &'static str = "productOffering";
     const TYPE: &'static str = "ProductOffering";
     const WHAT: &'static str = "product offering";
@@ -190,6 +190,11 @@ impl Resource for Offering {
             Kind::Refs,
             "Its prices (`price_ids`).",
         ),
+        read(
+            "category",
+            Kind::Refs,
+            "The categories that group it: set through each category's `productOffering`.",
+        ),
     ];
     const ABOUT: &'static str = "A Vitrine offering: services packaged for consumer groups. \
                                  A customer key reads those of its view, tailored.";
@@ -219,11 +224,18 @@ impl Resource for Offering {
             .into_iter()
             .filter_map(|s| s.fields.product_ids.first().map(|p| (s.meta.id, *p)))
             .collect();
+        let ids: Vec<Uuid> = items.iter().map(|o| o.meta.id).collect();
+        let mut categories = super::category::categories_by_member(
+            lookup::categories_of_offerings(tx, &ids)?,
+            base,
+            "category",
+            "Category",
+        );
         Ok(items
             .into_iter()
             .map(|offering| {
                 let f = &offering.fields;
-                let mut o = head(
+                let mut o = head::<ProductCatalog, _>(
                     &offering,
                     base,
                     &f.name,
@@ -282,6 +294,11 @@ impl Resource for Offering {
                 if !prices.is_empty() {
                     o.insert("productOfferingPrice".into(), Value::Array(prices));
                 }
+                put_some(
+                    &mut o,
+                    "category",
+                    categories.remove(&offering.meta.id).map(Value::Array),
+                );
                 Value::Object(o)
             })
             .collect())
@@ -446,8 +463,7 @@ fn charges(
     }
 }
 
-impl Resource for Price {
-    type Api = ProductCatalog;
+impl Resource<ProductCatalog> for Price {
     const PATH: &'static str = "productOfferingPrice";
     const TYPE: &'static str = "ProductOfferingPrice";
     const WHAT: &'static str = "product offering price";
@@ -495,7 +511,7 @@ impl Resource for Price {
             .into_iter()
             .map(|price| {
                 let f = &price.fields;
-                let mut o = head(
+                let mut o = head::<ProductCatalog, _>(
                     &price,
                     base,
                     &f.name,
@@ -615,9 +631,10 @@ impl Resource for Price {
 
 /// Registers the facade's routes under its scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::<Product>(cfg);
-    routes::<Offering>(cfg);
-    routes::<Price>(cfg);
+    routes::<ProductCatalog, Product>(cfg);
+    routes::<ProductCatalog, Offering>(cfg);
+    routes::<ProductCatalog, Price>(cfg);
+    routes::<ProductCatalog, Category>(cfg);
     super::resource::catalog_routes::<ProductCatalog>(cfg);
     super::hub::routes::<ProductCatalog>(cfg);
 }

@@ -59,18 +59,20 @@ pub struct Catalog {
 /// The id of the one catalog of each API.
 pub const CATALOG_ID: &str = "catalogue";
 
-/// One TMF resource over one native entity.
-pub trait Resource: Writable<Scope = ()> {
-    /// The API it belongs to.
-    type Api: Api;
+/// One TMF resource of the API `A` over one native entity; an entity may
+/// be a resource of both APIs (a category is a TMF620 `category` and a
+/// TMF633 `serviceCategory`).
+pub trait Resource<A: Api>: Writable<Scope = ()> {
     /// Its collection's path, such as `productOffering`.
     const PATH: &'static str;
     /// Its `@type`, such as `ProductOffering`.
     const TYPE: &'static str;
     /// What it is called in messages.
     const WHAT: &'static str;
-    /// Its attributes besides those every resource has
-    /// ([`super::spec::HEAD`]): what it holds and what a write may set.
+    /// The attributes it starts with.
+    const HEAD: &'static [super::spec::Attribute] = super::spec::HEAD;
+    /// Its attributes besides those it starts with ([`Resource::HEAD`]):
+    /// what it holds and what a write may set.
     const ATTRIBUTES: &'static [super::spec::Attribute];
     /// How it maps onto Vitrine, for its OpenAPI document.
     const ABOUT: &'static str;
@@ -150,7 +152,7 @@ impl<T: Copy + PartialEq> Lifecycle<T> {
 
 /// The members every resource starts with: its id, `href`, name,
 /// description, lifecycle, `lastUpdate`, `version` and `@type`.
-pub fn head<E: Resource>(
+pub fn head<A: Api, E: Resource<A>>(
     entity: &E,
     base: &str,
     name: &str,
@@ -259,8 +261,8 @@ pub fn all<E: Writable<Scope = ()>>(
 
 /// The native fields of a TMF body, or a 422 naming the attributes that
 /// cannot be translated.
-fn translate<E: Resource>(body: Value) -> Result<Map<String, Value>, TmfError> {
-    let members = members(body, &super::spec::writable::<E>())?;
+fn translate<A: Api, E: Resource<A>>(body: Value) -> Result<Map<String, Value>, TmfError> {
+    let members = members(body, &super::spec::writable::<A, E>())?;
     let mut errors = Vec::new();
     let native = E::to_native(members, &mut errors);
     if errors.is_empty() {
@@ -287,7 +289,7 @@ pub fn customer_of(caller: &Caller) -> Option<Uuid> {
 
 /// What the customer sees of `E` today, from its view; 403 for a resource
 /// customers may not read.
-async fn seen<E: Resource>(
+async fn seen<A: Api, E: Resource<A>>(
     state: &AppState,
     customer: Uuid,
     base: String,
@@ -311,15 +313,15 @@ pub async fn view_of(state: &AppState, customer: Uuid) -> Result<CustomerView, T
 }
 
 /// `GET /{resource}`: the list, filtered, projected and paged.
-pub async fn list<E: Resource>(
+pub async fn list<A: Api, E: Resource<A>>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, TmfError> {
     let query = ListQuery::parse(req.query_string())?;
-    let base = base_url(&req, E::Api::PATH);
+    let base = base_url(&req, A::PATH);
     if let Some(customer) = customer_of(&caller) {
-        return Ok(query.answer(seen::<E>(&state, customer, base).await?));
+        return Ok(query.answer(seen::<A, E>(&state, customer, base).await?));
     }
     caller.require(Permission::ReadCatalogue)?;
     let items = state
@@ -334,7 +336,7 @@ pub async fn list<E: Resource>(
 }
 
 /// `GET /{resource}/{id}`.
-pub async fn get<E: Resource>(
+pub async fn get<A: Api, E: Resource<A>>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
@@ -342,13 +344,13 @@ pub async fn get<E: Resource>(
 ) -> Result<HttpResponse, TmfError> {
     let id = path_id(&path, E::WHAT)?;
     let query = ListQuery::parse(req.query_string())?;
-    let base = base_url(&req, E::Api::PATH);
+    let base = base_url(&req, A::PATH);
     if let Some(customer) = customer_of(&caller) {
-        let item = seen::<E>(&state, customer, base)
+        let item = seen::<A, E>(&state, customer, base)
             .await?
             .into_iter()
             .find(|item| item["id"] == json!(id))
-            .ok_or_else(|| not_found::<E>(ApiError::NotFound(String::new()), id))?;
+            .ok_or_else(|| not_found::<A, E>(ApiError::NotFound(String::new()), id))?;
         return Ok(HttpResponse::Ok().json(query.project(item)));
     }
     caller.require(Permission::ReadCatalogue)?;
@@ -362,14 +364,14 @@ pub async fn get<E: Resource>(
             })
         })
         .await
-        .map_err(|e| not_found::<E>(e, id))?;
+        .map_err(|e| not_found::<A, E>(e, id))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, conditional::etag(version)))
         .json(query.project(only_one(item)?)))
 }
 
 /// `POST /{resource}`: 201 with the resource and its `Location`.
-pub async fn create<E: Resource>(
+pub async fn create<A: Api, E: Resource<A>>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
@@ -377,8 +379,8 @@ pub async fn create<E: Resource>(
 ) -> Result<HttpResponse, TmfError> {
     caller.require(Permission::WriteCatalogue)?;
     let (document, _): (Value, _) = body::json(&state.bodies, &req, payload).await?;
-    let native = translate::<E>(document)?;
-    let base = base_url(&req, E::Api::PATH);
+    let native = translate::<A, E>(document)?;
+    let base = base_url(&req, A::PATH);
     let (item, version) = state
         .run(move |catalogue| {
             catalogue.write(caller.actor(), |work| {
@@ -400,7 +402,7 @@ pub async fn create<E: Resource>(
 
 /// `PATCH /{resource}/{id}`: a merge patch of TMF attributes; `If-Match`
 /// is honoured when sent (412 on a stale one), not required.
-pub async fn update<E: Resource>(
+pub async fn update<A: Api, E: Resource<A>>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
@@ -411,8 +413,8 @@ pub async fn update<E: Resource>(
     let id = path_id(&path, E::WHAT)?;
     let precondition = conditional::optional_if_match(&req);
     let document = body::merge_patch(&state.bodies, &req, payload).await?;
-    let native = translate::<E>(document)?;
-    let base = base_url(&req, E::Api::PATH);
+    let native = translate::<A, E>(document)?;
+    let base = base_url(&req, A::PATH);
     let (item, version) = state
         .run(move |catalogue| {
             catalogue.write(caller.actor(), |work| {
@@ -423,7 +425,7 @@ pub async fn update<E: Resource>(
         })
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(_) => not_found::<E>(e, id),
+            ApiError::NotFound(_) => not_found::<A, E>(e, id),
             other => renamed(other, E::NAMES),
         })?;
     Ok(HttpResponse::Ok()
@@ -432,7 +434,7 @@ pub async fn update<E: Resource>(
 }
 
 /// `DELETE /{resource}/{id}`: 204; 409 while something still refers to it.
-pub async fn delete<E: Resource>(
+pub async fn delete<A: Api, E: Resource<A>>(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
@@ -444,12 +446,12 @@ pub async fn delete<E: Resource>(
     state
         .run(move |catalogue| catalogue.delete::<E>(caller.actor(), (), id, &precondition))
         .await
-        .map_err(|e| not_found::<E>(e, id))?;
+        .map_err(|e| not_found::<A, E>(e, id))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// A 404 that names the TMF resource rather than the native entity.
-fn not_found<E: Resource>(e: ApiError, id: Uuid) -> TmfError {
+fn not_found<A: Api, E: Resource<A>>(e: ApiError, id: Uuid) -> TmfError {
     match e {
         ApiError::NotFound(_) => TmfError(ApiError::NotFound(format!(
             "No {} has the id {id}.",
@@ -460,17 +462,17 @@ fn not_found<E: Resource>(e: ApiError, id: Uuid) -> TmfError {
 }
 
 /// Registers the routes of `E`'s collection.
-pub fn routes<E: Resource>(cfg: &mut web::ServiceConfig) {
+pub fn routes<A: Api, E: Resource<A>>(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(format!("/{}", E::PATH))
-            .route(web::get().to(list::<E>))
-            .route(web::post().to(create::<E>)),
+            .route(web::get().to(list::<A, E>))
+            .route(web::post().to(create::<A, E>)),
     )
     .service(
         web::resource(format!("/{}/{{id}}", E::PATH))
-            .route(web::get().to(get::<E>))
-            .route(web::patch().to(update::<E>))
-            .route(web::delete().to(delete::<E>)),
+            .route(web::get().to(get::<A, E>))
+            .route(web::patch().to(update::<A, E>))
+            .route(web::delete().to(delete::<A, E>)),
     );
 }
 

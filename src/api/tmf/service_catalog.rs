@@ -12,6 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::category::categories_by_member;
 use super::product_catalog::ProductCatalog;
 use super::resource::{
     all, common, customer_of, head, put_some, routes, seen_head, view_of, Api, Catalog, Lifecycle,
@@ -21,12 +22,13 @@ use super::spec::{read, write, Attribute, Collection, Kind};
 use super::{base_url, path_id, ref_ids, reference, time, ListQuery, TmfError};
 use crate::api::auth::{Caller, Permission};
 use crate::api::AppState;
+use crate::catalogue::category::Category;
 use crate::catalogue::service::{PortfolioStage, Service, ServiceFilter};
 use crate::catalogue::view::{CustomerView, ViewService};
 use crate::catalogue::webhook::EventFormat;
 use crate::catalogue::FieldError;
 use crate::error::ApiError;
-use crate::service::{self, ops, Tx};
+use crate::service::{self, lookup, ops, Tx};
 
 /// TMF633 Service Catalog Management v4.
 pub struct ServiceCatalog;
@@ -49,7 +51,8 @@ impl Api for ServiceCatalog {
 
     fn collections() -> Vec<Collection> {
         vec![
-            Collection::of::<Service>(),
+            Collection::of::<ServiceCatalog, Service>(),
+            Collection::of::<ServiceCatalog, Category>(),
             Collection {
                 path: "serviceCandidate",
                 type_name: "ServiceCandidate",
@@ -77,6 +80,11 @@ const CANDIDATE_ATTRIBUTES: &[Attribute] = &[
         "serviceSpecification",
         Kind::Ref,
         "The service, as its specification.",
+    ),
+    read(
+        "category",
+        Kind::Refs,
+        "The categories that group the service: set through each category's `serviceCandidate`.",
     ),
     read("@type", Kind::Text, "Its TMF type."),
 ];
@@ -122,8 +130,7 @@ fn product_catalog_base(base: &str) -> String {
     format!("{root}{}", ProductCatalog::PATH)
 }
 
-impl Resource for Service {
-    type Api = ServiceCatalog;
+impl Resource<ServiceCatalog> for Service {
     const PATH: &'static str = "serviceSpecification";
     const TYPE: &'static str = "ServiceSpecification";
     const WHAT: &'static str = "service specification";
@@ -157,7 +164,7 @@ impl Resource for Service {
             .into_iter()
             .map(|s| {
                 let f = &s.fields;
-                let mut o = head(
+                let mut o = head::<ServiceCatalog, _>(
                     &s,
                     base,
                     &f.name,
@@ -264,6 +271,7 @@ fn candidate(
     description: Option<&String>,
     version: Option<String>,
     last_update: Option<String>,
+    categories: Option<Vec<Value>>,
 ) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), json!(id));
@@ -289,20 +297,43 @@ fn candidate(
         specification["version"] = json!(version);
     }
     o.insert("serviceSpecification".into(), specification);
+    put_some(&mut o, "category", categories.map(Value::Array));
     o.insert("@type".into(), json!("ServiceCandidate"));
     Value::Object(o)
 }
 
-/// The candidate of a service of the catalogue.
-fn candidate_of(base: &str, s: &Service) -> Value {
-    candidate(
+/// The candidates of those of `services` in the catalogue stage, with the
+/// categories that group them.
+fn candidates_of(
+    tx: &mut impl Tx,
+    base: &str,
+    services: Vec<Service>,
+) -> Result<Vec<Value>, service::Error> {
+    let services: Vec<Service> = services
+        .into_iter()
+        .filter(|s| s.fields.portfolio_stage == PortfolioStage::Catalogue)
+        .collect();
+    let ids: Vec<Uuid> = services.iter().map(|s| s.meta.id).collect();
+    let mut categories = categories_by_member(
+        lookup::categories_of_services(tx, &ids)?,
         base,
-        s.meta.id,
-        &s.fields.name,
-        s.fields.description.as_ref(),
-        Some(s.meta.version.to_string()),
-        Some(time(s.meta.updated_at)),
-    )
+        <Category as Resource<ServiceCatalog>>::PATH,
+        <Category as Resource<ServiceCatalog>>::TYPE,
+    );
+    Ok(services
+        .iter()
+        .map(|s| {
+            candidate(
+                base,
+                s.meta.id,
+                &s.fields.name,
+                s.fields.description.as_ref(),
+                Some(s.meta.version.to_string()),
+                Some(time(s.meta.updated_at)),
+                categories.remove(&s.meta.id),
+            )
+        })
+        .collect())
 }
 
 /// The candidates the caller may read: a customer's from its view, the
@@ -316,7 +347,17 @@ async fn candidates(
         let view = view_of(state, customer).await?;
         return Ok(services_of(&view)
             .into_iter()
-            .map(|s| candidate(&base, s.id, &s.name, s.description.as_ref(), None, None))
+            .map(|s| {
+                candidate(
+                    &base,
+                    s.id,
+                    &s.name,
+                    s.description.as_ref(),
+                    None,
+                    None,
+                    None,
+                )
+            })
             .collect());
     }
     caller.require(Permission::ReadCatalogue)?;
@@ -324,10 +365,14 @@ async fn candidates(
         portfolio_stage: Some(PortfolioStage::Catalogue),
         ..ServiceFilter::default()
     };
-    let services = state
-        .run(move |catalogue| catalogue.read(|tx| all::<Service>(tx, &filter)))
-        .await?;
-    Ok(services.iter().map(|s| candidate_of(&base, s)).collect())
+    Ok(state
+        .run(move |catalogue| {
+            catalogue.read(|tx| {
+                let services = all::<Service>(tx, &filter)?;
+                candidates_of(tx, &base, services)
+            })
+        })
+        .await?)
 }
 
 /// `GET /serviceCandidate`: the list, filtered, projected and paged.
@@ -365,20 +410,18 @@ pub async fn get_candidate(
             .find(|c| c["id"] == json!(id))
     } else {
         caller.require(Permission::ReadCatalogue)?;
-        let found = state
+        state
             .run(move |catalogue| {
                 catalogue.read(|tx| match ops::get::<Service>(tx, (), id) {
-                    Ok(s) => Ok(Some(s)),
+                    Ok(s) => candidates_of(tx, &base, vec![s]),
                     Err(service::Error::Catalogue(
                         crate::catalogue::CatalogueError::NotFound { .. },
-                    )) => Ok(None),
+                    )) => Ok(Vec::new()),
                     Err(e) => Err(e),
                 })
             })
-            .await?;
-        found
-            .filter(|s| s.fields.portfolio_stage == PortfolioStage::Catalogue)
-            .map(|s| candidate_of(&base, &s))
+            .await?
+            .pop()
     };
     let item = item.ok_or_else(missing)?;
     Ok(HttpResponse::Ok().json(query.project(item)))
@@ -386,7 +429,8 @@ pub async fn get_candidate(
 
 /// Registers the facade's routes under its scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::<Service>(cfg);
+    routes::<ServiceCatalog, Service>(cfg);
+    routes::<ServiceCatalog, Category>(cfg);
     cfg.service(web::resource("/serviceCandidate").route(web::get().to(list_candidates)))
         .service(web::resource("/serviceCandidate/{id}").route(web::get().to(get_candidate)));
     super::resource::catalog_routes::<ServiceCatalog>(cfg);

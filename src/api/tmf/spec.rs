@@ -92,6 +92,27 @@ pub const HEAD: &[Attribute] = &[
     read("@type", Kind::Text, "Its TMF type."),
 ];
 
+/// The attributes a category starts with: no bundle, no lifecycle of its
+/// own.
+pub const CATEGORY_HEAD: &[Attribute] = &[
+    read("id", Kind::Text, "Its id: the category's UUID."),
+    read("href", Kind::Text, "Its absolute URL."),
+    write("name", Kind::Text, "Its name: 1 to 200 characters."),
+    write("description", Kind::Text, "What it groups."),
+    write(
+        "lifecycleStatus",
+        Kind::Text,
+        "Always Active: a category has no lifecycle of its own; Active is the only value taken.",
+    ),
+    read("lastUpdate", Kind::Time, "When it last changed."),
+    read(
+        "version",
+        Kind::Text,
+        "Its version, a number that each change raises: the ETag of the resource.",
+    ),
+    read("@type", Kind::Text, "Its TMF type."),
+];
+
 /// One collection of a facade, as its document describes it.
 pub struct Collection {
     /// Its path, such as `productOffering`.
@@ -110,12 +131,12 @@ pub struct Collection {
 
 impl Collection {
     /// The collection of a resource over a native entity.
-    pub fn of<E: Resource>() -> Collection {
+    pub fn of<A: Api, E: Resource<A>>() -> Collection {
         Collection {
             path: E::PATH,
             type_name: E::TYPE,
             what: E::WHAT,
-            attributes: HEAD.iter().chain(E::ATTRIBUTES).copied().collect(),
+            attributes: E::HEAD.iter().chain(E::ATTRIBUTES).copied().collect(),
             writes: true,
             about: E::ABOUT,
         }
@@ -123,8 +144,9 @@ impl Collection {
 }
 
 /// The names of the attributes a write of `E` may set.
-pub fn writable<E: Resource>() -> Vec<&'static str> {
-    HEAD.iter()
+pub fn writable<A: Api, E: Resource<A>>() -> Vec<&'static str> {
+    E::HEAD
+        .iter()
         .chain(E::ATTRIBUTES)
         .filter(|a| a.writable)
         .map(|a| a.name)
