@@ -185,6 +185,8 @@ fn priced(app: &TestApp) -> Priced {
         json!({"name": "Hosting Platinum", "description": "All of it",
             "service_ids": [id(&catalogue.service)], "consumer_group_ids": [id(&catalogue.group)],
             "price_ids": prices.iter().map(id).collect::<Vec<_>>(), "product_id": id(&catalogue.product),
+            "service_levels": [{"metric": "availability", "target": "99.9", "unit": "%"},
+                               {"metric": "response", "target": "4", "unit": "h"}],
             "status": "active", "valid_from": "2026-01-01", "valid_to": "2027-12-31"}),
     );
     let hosting = app.create("/categories", json!({"name": "Hosting"}));
@@ -522,6 +524,11 @@ fn every_tmf620_answer_is_valid_against_the_official_swagger() {
         json!({"startDateTime": "2026-01-01T00:00:00.000000Z", "endDateTime": "2027-12-31T23:59:59.999999Z"})
     );
     assert_eq!(offering["marketSegment"][0]["id"], p.catalogue.group["id"]);
+    assert_eq!(
+        offering["serviceLevelAgreement"],
+        json!({"id": p.offering["id"], "name": "availability: 99.9 %; response: 4 h",
+            "@referredType": "ServiceLevelAgreement"})
+    );
     let (hosting, linux) = &p.categories;
     assert_eq!(offering["category"][0]["id"], linux["id"]);
     let category = tmf(&app, "GET", &format!("/category/{}", id(linux)))
@@ -920,6 +927,7 @@ fn tmf_allowed(kind: &str) -> &'static [(&'static str, &'static str)] {
             ("validFor", "period"),
             ("serviceCandidate", "ref"),
             ("productOfferingPrice", "ref"),
+            ("serviceLevelAgreement", "named ref"),
             ("@type", ""),
         ],
         "price" => &[

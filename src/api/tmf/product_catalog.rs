@@ -191,6 +191,13 @@ impl Resource<ProductCatalog> for Offering {
             "Its prices (`price_ids`).",
         ),
         read(
+            "serviceLevelAgreement",
+            Kind::Ref,
+            "Its service levels (`service_levels`), as one agreement under the offering's id, \
+             named by its terms (`availability: 99.9 %; response: 4 h`); tailored for a \
+             customer key.",
+        ),
+        read(
             "category",
             Kind::Refs,
             "The categories that group it: set through each category's `productOffering`.",
@@ -294,6 +301,16 @@ impl Resource<ProductCatalog> for Offering {
                 if !prices.is_empty() {
                     o.insert("productOfferingPrice".into(), Value::Array(prices));
                 }
+                put_some(
+                    &mut o,
+                    "serviceLevelAgreement",
+                    agreement(
+                        offering.meta.id,
+                        f.service_levels
+                            .iter()
+                            .map(|l| (l.metric.as_str(), l.target.as_str(), l.unit.as_deref())),
+                    ),
+                );
                 put_some(
                     &mut o,
                     "category",
@@ -401,8 +418,42 @@ fn seen_offering(offering: &crate::catalogue::view::ViewOffering, base: &str) ->
     if !prices.is_empty() {
         o.insert("productOfferingPrice".into(), Value::Array(prices));
     }
+    put_some(
+        &mut o,
+        "serviceLevelAgreement",
+        agreement(
+            offering.id,
+            offering
+                .service_levels
+                .iter()
+                .map(|l| (l.metric.as_str(), l.target.as_str(), l.unit.as_deref())),
+        ),
+    );
     o.insert("@type".into(), json!(Offering::TYPE));
     Value::Object(o)
+}
+
+/// The service levels of an offering as the agreement it is sold under:
+/// one reference under the offering's id (service levels have no id of
+/// their own), named by its terms; none without service levels.
+fn agreement<'a>(
+    offering: Uuid,
+    levels: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> Option<Value> {
+    let terms: Vec<String> = levels
+        .map(|(metric, target, unit)| match unit {
+            Some(unit) => format!("{metric}: {target} {unit}"),
+            None => format!("{metric}: {target}"),
+        })
+        .collect();
+    (!terms.is_empty()).then(|| {
+        reference(
+            offering,
+            None,
+            Some(&terms.join("; ")),
+            "ServiceLevelAgreement",
+        )
+    })
 }
 
 /// A price as a customer's view shows it, its amount tailored.
