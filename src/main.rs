@@ -51,6 +51,18 @@ enum Command {
         #[arg(long)]
         changed_since: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Fill an empty catalogue with a realistic one, the same for the same
+    /// seed and scale (for benchmarks and demonstrations).
+    Seed {
+        /// `small` (about 3,600 entities), `medium` (36,000), `large`
+        /// (360,000), or a factor of large such as `0.5`.
+        #[arg(long, default_value = "small")]
+        scale: String,
+        /// What the catalogue is made from: the same seed, the same
+        /// catalogue.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Import a document of `vitrine export`: all of it, or nothing.
     Import {
         /// The document; `-` for standard input.
@@ -159,6 +171,7 @@ fn main() -> ExitCode {
             changed_since,
         } => export(&config, kinds, changed_since),
         Command::Import { file, dry_run } => import(&config, &file, dry_run),
+        Command::Seed { scale, seed } => seed_catalogue(&config, &scale, seed),
         Command::Openapi { .. } => Ok(()),
     };
     match outcome {
@@ -316,6 +329,44 @@ fn import(config: &Config, file: &std::path::Path, dry_run: bool) -> Result<(), 
         counts(&summary.created),
         counts(&summary.updated),
         counts(&summary.unchanged),
+    );
+    Ok(())
+}
+
+fn seed_catalogue(config: &Config, scale: &str, seed: u64) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let scale = vitrine::service::seed::Scale::parse(scale).map_err(|e| format!("--scale: {e}"))?;
+    let catalogue = startup::open_catalogue(config).map_err(|e| e.to_string())?;
+    // A bar that moves on a terminal; a line per kind in a log.
+    let terminal = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut progress = |kind: &str, done: usize, total: usize| {
+        let filled = (done * 30).checked_div(total).unwrap_or(30);
+        if terminal {
+            eprint!(
+                "\r{kind:>16} [{:<30}] {done}/{total} ({:.1} s)",
+                "#".repeat(filled),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        if done == total {
+            if terminal {
+                eprintln!();
+            } else {
+                eprintln!(
+                    "{kind:>16}: {total} ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    };
+    let seeded = catalogue
+        .seed(&scale, seed, &mut progress)
+        .map_err(|e| describe(&e))?;
+    let total: usize = seeded.counts.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "seeded {total} entities in {:.1} s (seed {seed})",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod lookup;
 pub mod ops;
 pub mod references;
+pub mod seed;
 pub mod transfer;
 pub mod view_watch;
 pub mod webhooks;

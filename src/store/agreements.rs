@@ -122,6 +122,28 @@ impl Writable for Agreement {
         Ok(())
     }
 
+    fn insert_many(
+        conn: &mut DbConnection,
+        items: &[((), Meta, AgreementInput)],
+    ) -> Result<(), StoreError> {
+        for chunk in items.chunks(super::BULK_ROWS) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(_, meta, input)| {
+                    (
+                        agreements::id.eq(meta.id.to_string()),
+                        agreements::customer_id.eq(input.customer_id.to_string()),
+                        agreements::offering_id.eq(input.offering_id.to_string()),
+                        agreements::created_at.eq(to_db_time(meta.created_at)),
+                        AgreementForm::new(meta, input),
+                    )
+                })
+                .collect();
+            super::bulk_insert!(conn, agreements, rows);
+        }
+        Ok(())
+    }
+
     fn insert(
         conn: &mut DbConnection,
         _: (),

@@ -179,6 +179,27 @@ impl Writable for Component {
         Ok(())
     }
 
+    fn insert_many(
+        conn: &mut DbConnection,
+        items: &[(Uuid, Meta, ComponentInput)],
+    ) -> Result<(), StoreError> {
+        for chunk in items.chunks(super::BULK_ROWS) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(product_id, meta, input)| {
+                    (
+                        components::id.eq(meta.id.to_string()),
+                        components::product_id.eq(product_id.to_string()),
+                        components::created_at.eq(to_db_time(meta.created_at)),
+                        ComponentForm::new(meta, input),
+                    )
+                })
+                .collect();
+            super::bulk_insert!(conn, components, rows);
+        }
+        Ok(())
+    }
+
     fn insert(
         conn: &mut DbConnection,
         product_id: Uuid,

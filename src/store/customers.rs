@@ -121,6 +121,38 @@ impl Writable for Customer {
         Ok(())
     }
 
+    fn insert_many(
+        conn: &mut DbConnection,
+        items: &[((), Meta, CustomerInput)],
+    ) -> Result<(), StoreError> {
+        for chunk in items.chunks(super::BULK_ROWS) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|(_, meta, input)| {
+                    (
+                        customers::id.eq(meta.id.to_string()),
+                        customers::created_at.eq(super::to_db_time(meta.created_at)),
+                        CustomerForm::new(meta, input),
+                    )
+                })
+                .collect();
+            super::bulk_insert!(conn, customers, rows);
+            let links: Vec<_> = chunk
+                .iter()
+                .flat_map(|(_, meta, input)| {
+                    input.consumer_group_ids.iter().map(move |group| {
+                        (
+                            customer_consumer_groups::customer_id.eq(meta.id.to_string()),
+                            customer_consumer_groups::consumer_group_id.eq(group.to_string()),
+                        )
+                    })
+                })
+                .collect();
+            super::bulk_insert!(conn, customer_consumer_groups, links);
+        }
+        Ok(())
+    }
+
     fn insert(
         conn: &mut DbConnection,
         _: (),

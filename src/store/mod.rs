@@ -604,6 +604,97 @@ pub trait Table: Entity {
     ) -> Result<Option<Removed>, StoreError>;
 }
 
+/// How many rows a bulk insert writes per statement: well under the
+/// bind-parameter limits of both databases.
+pub(crate) const BULK_ROWS: usize = 500;
+
+/// Inserts `$rows` (a `Vec` of insertable tuples) into `$table`: in one
+/// statement on PostgreSQL, where each round trip counts; one row at a time
+/// on SQLite, which runs in the process (and whose batch insert diesel does
+/// not offer through a connection of either backend).
+macro_rules! bulk_insert {
+    ($conn:expr, $table:ident, $rows:expr) => {{
+        use crate::store::schema::$table;
+        let rows = $rows;
+        match $conn {
+            crate::store::DbConnection::Pg(pg) => {
+                diesel::insert_into($table::table)
+                    .values(&rows)
+                    .execute(pg)?;
+            }
+            crate::store::DbConnection::Sqlite(sqlite) => {
+                for row in rows {
+                    diesel::insert_into($table::table)
+                        .values(row)
+                        .execute(sqlite)?;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use bulk_insert;
+
+/// Implements [`Writable::insert_many`] for a table whose row is its id,
+/// `created_at` and its form `$form`.
+macro_rules! insert_many {
+    ($table:ident, $form:ident) => {
+        fn insert_many(
+            conn: &mut crate::store::DbConnection,
+            items: &[(
+                (),
+                crate::catalogue::Meta,
+                <Self as crate::catalogue::Entity>::Input,
+            )],
+        ) -> Result<(), crate::store::StoreError> {
+            use crate::store::schema::$table;
+            for chunk in items.chunks(crate::store::BULK_ROWS) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(_, meta, input)| {
+                        (
+                            $table::id.eq(meta.id.to_string()),
+                            $table::created_at.eq(crate::store::to_db_time(meta.created_at)),
+                            $form::new(meta, input),
+                        )
+                    })
+                    .collect();
+                crate::store::bulk_insert!(conn, $table, rows);
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use insert_many;
+
+/// Whether the catalogue holds nothing: no resource, product, service,
+/// price, offering, consumer group, customer or category.
+pub fn catalogue_is_empty(conn: &mut DbConnection) -> Result<bool, StoreError> {
+    macro_rules! none_in {
+        ($($table:ident),*) => {{
+            let mut none = true;
+            $(
+                none = none
+                    && schema::$table::table
+                        .select(schema::$table::id)
+                        .first::<String>(conn)
+                        .optional()?
+                        .is_none();
+            )*
+            none
+        }};
+    }
+    Ok(none_in!(
+        resources,
+        products,
+        services,
+        prices,
+        offerings,
+        consumer_groups,
+        customers,
+        categories
+    ))
+}
+
 /// How an entity is written from its input.
 pub trait Writable: Table {
     /// Names, in `errors`, the ids of the input that exist nowhere.
@@ -622,6 +713,18 @@ pub trait Writable: Table {
         _input: &Self::Input,
         _errors: &mut Errors,
     ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Writes new entities at once, checked already, with nothing to
+    /// record: the bulk path of a seed. One row at a time unless the table
+    /// writes many rows per statement.
+    fn insert_many(
+        conn: &mut DbConnection,
+        items: &[(Self::Scope, Meta, Self::Input)],
+    ) -> Result<(), StoreError> {
+        for (scope, meta, input) in items {
+            Self::insert(conn, *scope, meta, input)?;
+        }
         Ok(())
     }
     /// Writes a new entity; returns the child rows written with it.

@@ -113,6 +113,8 @@ impl Table for Product {
 }
 
 impl Writable for Product {
+    super::insert_many!(products, ProductForm);
+
     fn insert(
         conn: &mut DbConnection,
         _: (),

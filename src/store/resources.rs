@@ -105,6 +105,8 @@ impl Table for Resource {
 }
 
 impl Writable for Resource {
+    super::insert_many!(resources, ResourceForm);
+
     fn insert(
         conn: &mut DbConnection,
         _: (),

@@ -636,6 +636,18 @@ impl Catalogue {
     }
 }
 
+/// Runs `vitrine` with `args` on the database at `url`, without a server
+/// and without the admin key of the environment.
+pub fn command_line(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args(args)
+        .env("VITRINE_DATABASE_URL", url)
+        .env_remove("VITRINE_ADMIN_KEY")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run vitrine")
+}
+
 /// One request with the admin key to a server that may die at any moment;
 /// none when it did.
 pub fn try_send(

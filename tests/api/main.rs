@@ -16,6 +16,7 @@ mod migrations;
 mod model;
 mod operations;
 mod references;
+mod seed;
 mod service_endpoints;
 mod stress;
 mod tmf;

@@ -309,15 +309,7 @@ fn the_command_line_exports_and_imports_with_a_summary() {
     rich(&source);
     let dir = tempfile::tempdir().expect("a folder");
     let file = dir.path().join("catalogue.json");
-    let run = |args: &[&str], url: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vitrine"))
-            .args(args)
-            .env("VITRINE_DATABASE_URL", url)
-            .env_remove("VITRINE_ADMIN_KEY")
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run vitrine")
-    };
+    let run = |args: &[&str], url: &str| crate::helpers::command_line(url, args);
     let exported = run(&["export"], &source.db.url);
     assert!(
         exported.status.success(),
