@@ -135,9 +135,21 @@ async fn deliver(
             } else {
                 None
             };
-            let Some(body) = body else {
-                position = seq;
-                continue;
+            let body = match body {
+                Some(Ok(body)) => body,
+                None => {
+                    position = seq;
+                    continue;
+                }
+                // The service could not write the event (its database busy,
+                // or this replica without a TMF writer): nothing the receiver
+                // did, so no attempt is held against it; it is tried again
+                // at the next look.
+                Some(Err(e)) => {
+                    tracing::warn!(webhook_id = %id, event_id = %event.id, error = %e,
+                        "an event could not be written for a webhook");
+                    break;
+                }
             };
             let attempt = attempts + 1;
             let delivery = send(client, settings, &webhook, &event, body, attempt).await;
@@ -253,15 +265,12 @@ async fn send(
     settings: &Settings,
     webhook: &Claimed,
     event: &Event,
-    body: Result<Vec<u8>, String>,
+    body: Vec<u8>,
     attempt: i32,
 ) -> Delivery {
     let attempted_at = crate::catalogue::now();
     let started = Instant::now();
-    let outcome = match body {
-        Ok(body) => post(client, settings, webhook, event, body).await,
-        Err(e) => Err(e),
-    };
+    let outcome = post(client, settings, webhook, event, body).await;
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status_code, error) = match outcome {
         Ok(status) if (200..300).contains(&status) => (Some(i32::from(status)), None),

@@ -54,8 +54,8 @@ enum Command {
     /// Fill an empty catalogue with a realistic one, the same for the same
     /// seed and scale (for benchmarks and demonstrations).
     Seed {
-        /// `small` (about 3,600 entities), `medium` (36,000), `large`
-        /// (360,000), or a factor of large such as `0.5`.
+        /// `small` (about 3,200 entities), `medium` (32,000), `large`
+        /// (320,000), or a factor of large such as `0.5`.
         #[arg(long, default_value = "small")]
         scale: String,
         /// What the catalogue is made from: the same seed, the same

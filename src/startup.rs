@@ -227,6 +227,12 @@ async fn refuse_nul_in_query(
     if req.query_string().to_ascii_lowercase().contains("%00") {
         let refusal =
             ApiError::BadRequest("The query must not contain the NUL character (%00).".to_owned());
+        // The facades answer TMF's Error body, as for every other refusal.
+        if req.path().starts_with(tmf::ROOT) {
+            return Ok(req
+                .error_response(tmf::TmfError(refusal))
+                .map_into_right_body());
+        }
         return Ok(req.error_response(refusal).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

@@ -342,3 +342,28 @@ macro_rules! text_enum {
     };
 }
 pub(crate) use text_enum;
+
+/// The plural of a noun of Vitrine's: `category` → `categories`, `overlay`
+/// → `overlays`, `API key` → `API keys`.
+pub fn plural(noun: &str) -> String {
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plurals_of_the_catalogue_nouns() {
+        for (noun, plural) in [
+            ("category", "categories"),
+            ("service category", "service categories"),
+            ("overlay", "overlays"),
+            ("API key", "API keys"),
+            ("offering", "offerings"),
+        ] {
+            assert_eq!(super::plural(noun), plural);
+        }
+    }
+}

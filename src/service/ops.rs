@@ -53,6 +53,9 @@ pub fn create_as<E: Writable>(
     errors.into_result()?;
     require_scope::<E>(work, scope)?;
     check_references::<E>(work, &input)?;
+    let mut errors = Errors::default();
+    E::misplaced(work.conn(), meta.id, &input, &mut errors)?;
+    errors.into_result()?;
     check_external_refs::<E>(work, meta.id, &input)?;
     let mut rows = E::insert(work.conn(), scope, &meta, &input)?;
     rows.extend(external_refs::replace(

@@ -532,13 +532,14 @@ fn generate(w: &mut Writer<'_>, rng: &mut Rng, scale: &Scale) -> Result<(), Erro
             })
             .collect(),
     )?;
-    // A tree: one category in ten is a root, the others are under one made
-    // before them; each offering and each service is in one category.
+    // A tree two deep: one category in ten is a root, each of the others
+    // is under one of the roots made before it; each offering and each
+    // service is in one category.
     let n = scale.categories;
     let metas: Vec<Meta> = (0..n).map(|_| w.clock.meta()).collect();
     let items = (0..n)
         .map(|i| {
-            let parent = (i % 10 != 0).then(|| metas[rng.below(i.max(1))].id);
+            let parent = (i % 10 != 0).then(|| metas[rng.below(i / 10 + 1) * 10].id);
             let input = CategoryInput {
                 name: format!("Category {i}"),
                 description: None,

@@ -214,13 +214,19 @@ impl Writable for Category {
     }
 
     /// A category cannot be under itself, nor under a category under it,
-    /// and the tree goes [`DEPTH_MAX`] deep at most.
+    /// and the tree goes [`DEPTH_MAX`] deep at most, the categories under
+    /// it included. Moves are serialised, so that two of them cannot make a
+    /// cycle that neither sees alone.
     fn misplaced(
         conn: &mut DbConnection,
         id: Uuid,
         input: &CategoryInput,
         errors: &mut Errors,
     ) -> Result<(), StoreError> {
+        if let DbConnection::Pg(pg) = conn {
+            // SQLite serialises every write transaction already.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7263519340)").execute(pg)?;
+        }
         let mut above = input.parent_id;
         let mut depth = 1;
         while let Some(parent) = above {
@@ -233,11 +239,7 @@ impl Writable for Category {
             }
             depth += 1;
             if depth > DEPTH_MAX {
-                errors.add(
-                    "parent_id",
-                    format!("would make the tree deeper than {DEPTH_MAX} categories"),
-                );
-                return Ok(());
+                break;
             }
             above = categories::table
                 .find(parent.to_string())
@@ -247,6 +249,24 @@ impl Writable for Category {
                 .flatten()
                 .map(|p| parse_id(&p))
                 .transpose()?;
+        }
+        // The levels under it move with it.
+        let mut level = vec![id];
+        while depth <= DEPTH_MAX {
+            level = children_of(conn, &level)?
+                .into_iter()
+                .map(|(_, child)| child)
+                .collect();
+            if level.is_empty() {
+                break;
+            }
+            depth += 1;
+        }
+        if depth > DEPTH_MAX {
+            errors.add(
+                "parent_id",
+                format!("would make the tree deeper than {DEPTH_MAX} categories"),
+            );
         }
         Ok(())
     }

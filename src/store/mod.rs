@@ -498,10 +498,9 @@ pub(crate) fn describe_uses(uses: &[(i64, &str)]) -> Option<String> {
     let parts: Vec<String> = uses
         .iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| match (n, what.strip_suffix('y')) {
-            (1, _) => format!("1 {what}"),
-            (_, Some(stem)) => format!("{n} {stem}ies"),
-            (_, None) => format!("{n} {what}s"),
+        .map(|(n, what)| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {}", crate::catalogue::plural(what)),
         })
         .collect();
     if parts.is_empty() {

@@ -449,6 +449,31 @@ fn categories_form_a_tree_that_groups_offerings_and_services() {
             .send();
         assert_eq!(res.invalid_fields(), ["parent_id"], "{}", res.text());
     }
+    // Twenty deep at most, counting what moves with a category.
+    let mut chain = vec![app.create("/categories", json!({"name": "Level 1"}))];
+    for level in 2..=20 {
+        let parent = id(chain.last().expect("a level"));
+        chain.push(app.create(
+            "/categories",
+            json!({"name": format!("Level {level}"), "parent_id": parent}),
+        ));
+    }
+    let res = app
+        .req("POST", "/api/v1/categories")
+        .json(&json!({"name": "Level 21", "parent_id": id(&chain[19])}))
+        .send();
+    assert_eq!(res.invalid_fields(), ["parent_id"], "{}", res.text());
+    let res = app
+        .req("PATCH", &format!("/api/v1/categories/{}", id(&hosting)))
+        .merge_patch(&json!({"parent_id": id(&chain[18])}))
+        .if_match(1)
+        .send();
+    assert_eq!(
+        res.invalid_fields(),
+        ["parent_id"],
+        "Hosting and Linux under level 19 make 21: {}",
+        res.text()
+    );
     // Members and parents must exist.
     let res = app
         .req("POST", "/api/v1/categories")

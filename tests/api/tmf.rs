@@ -820,9 +820,28 @@ fn tmf620_takes_the_same_keys_and_a_customer_key_reads_only_its_view() {
         let res = tmf(&app, "POST", path).key(&customer).json(&body).send();
         assert_eq!(res.status, 403, "{path}: a customer key cannot write");
     }
+    // Listeners are webhooks: an editor writes the catalogue, not them.
+    let editor = app.key("editor", None);
+    for api in [TMF620, TMF633] {
+        let res = app
+            .req("POST", &format!("{api}/hub"))
+            .key(&editor)
+            .json(&json!({"callback": "https://portal.example.com/hooks"}))
+            .send();
+        assert_eq!(res.status, 403, "{api}: {}", res.text());
+    }
     let res = app.req("GET", "/tmf-api/nothingHere/v4/x").send();
     assert_eq!(res.status, 404);
     assert_eq!(res.json()["code"], "not-found");
+    // Whatever refuses the request, a facade answers TMF's Error body.
+    let res = tmf(&app, "GET", "/productOffering?name=%00").send();
+    assert_eq!(res.status, 400, "{}", res.text());
+    assert_eq!(res.json()["@type"], "Error", "{}", res.text());
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/json"),
+        "not problem details"
+    );
 }
 
 #[test]

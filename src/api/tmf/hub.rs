@@ -82,7 +82,7 @@ pub async fn register_listener<A: Api>(
     caller: Caller,
     payload: web::Payload,
 ) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
+    caller.require(Permission::ManageKeys)?;
     let (document, _): (Value, _) = body::json(&state.bodies, &req, payload).await?;
     let members = members(document, &["callback", "query"])?;
     let Some(callback) = members.get("callback").and_then(Value::as_str) else {
@@ -185,7 +185,7 @@ pub async fn unregister_listener<A: Api>(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, TmfError> {
-    caller.require(Permission::WriteCatalogue)?;
+    caller.require(Permission::ManageKeys)?;
     let id = path_id(&path, "listener")?;
     let missing = || TmfError(ApiError::NotFound(format!("No listener has the id {id}.")));
     let actor = caller.actor();

@@ -297,8 +297,8 @@ async fn seen<A: Api, E: Resource<A>>(
     let view = view_of(state, customer).await?;
     E::seen(&view, &base).ok_or_else(|| {
         TmfError(ApiError::Forbidden(format!(
-            "A customer key may not read {}s.",
-            E::WHAT
+            "A customer key may not read {}.",
+            crate::catalogue::plural(E::WHAT)
         )))
     })
 }

@@ -351,24 +351,31 @@ fn paths(collection: &Collection, paths: &mut Map<String, Value>) {
             "content": {"application/json": {"schema": {"type": "array", "items": item}}},
         }},
     });
-    respond(&mut list, &[400, 401, 403, 500, 503]);
+    // 404 for a customer key whose customer is gone.
+    respond(&mut list, &[400, 401, 403, 404, 500, 503]);
     let mut collection_item = json!({"get": list});
     let mut get = json!({
         "tags": [name],
         "operationId": format!("retrieve{name}"),
         "summary": format!("Read a {what}"),
         "description": format!(
-            "The {what} with this id, with its `ETag`. `fields` keeps the attributes it names \
-             (and `id`, `href` and `@type`). A customer key reads only what its customer view \
-             shows: 404 for anything else."
+            "The {what} with this id{}. `fields` keeps the attributes it names (and `id`, \
+             `href` and `@type`). A customer key reads only what its customer view shows: 404 \
+             for anything else, 403 for what customers never read.",
+            if collection.writes { ", with its `ETag` (staff keys)" } else { "" }
         ),
         "parameters": [id_parameter(what), list_parameters()[0]],
         "responses": {"200": {
             "description": format!("The {what}."),
-            "headers": {"ETag": etag},
             "content": {"application/json": {"schema": item}},
         }},
     });
+    if collection.writes {
+        get["responses"]["200"]["headers"] = json!({"ETag": header(
+            "The resource's version, for `If-Match`; not sent to customer keys.",
+            "string",
+        )});
+    }
     respond(&mut get, &[400, 401, 403, 404, 500, 503]);
     let mut one = json!({"get": get});
     if collection.writes {
@@ -444,7 +451,7 @@ fn hub<A: Api>(paths: &mut Map<String, Value>) {
              without a query): {events}. Each is POSTed to the callback as \
              `{{eventId, eventTime, eventType, event}}`, with the resource as this API serves \
              it when the event is delivered, by the webhook worker: in commit order, at least \
-             once, signed, retried. Takes an admin or editor key."
+             once, signed, retried. Takes an admin key, as any webhook does."
         ),
         "requestBody": {"required": true, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/EventSubscriptionInput"}}}},
