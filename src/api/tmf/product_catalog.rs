@@ -669,13 +669,8 @@ impl Resource<ProductCatalog> for Price {
     /// The prices of the offerings the customer sees, each once (as the
     /// first of its offerings, by id, shows it), ordered by id.
     fn seen(view: &CustomerView, base: &str) -> Option<Vec<Value>> {
-        let mut prices: Vec<&ViewPrice> = Vec::new();
-        for price in view.offerings.iter().flat_map(|o| &o.prices) {
-            if !prices.iter().any(|p| p.id == price.id) {
-                prices.push(price);
-            }
-        }
-        prices.sort_by_key(|p| p.id);
+        let prices =
+            super::resource::once_each(view.offerings.iter().flat_map(|o| &o.prices), |p| p.id);
         Some(prices.into_iter().map(|p| seen_price(p, base)).collect())
     }
 }

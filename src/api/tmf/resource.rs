@@ -303,6 +303,16 @@ async fn seen<A: Api, E: Resource<A>>(
     })
 }
 
+/// Each item once (the first seen of those with its id), ordered by id: the
+/// prices or services that several offerings of a view share.
+pub fn once_each<'a, T>(items: impl Iterator<Item = &'a T>, id: fn(&T) -> Uuid) -> Vec<&'a T> {
+    let mut items: Vec<&T> = items.collect();
+    // A stable sort keeps the first seen ahead of its equals.
+    items.sort_by_key(|item| id(item));
+    items.dedup_by_key(|item| id(item));
+    items
+}
+
 /// The customer's view today.
 pub async fn view_of(state: &AppState, customer: Uuid) -> Result<CustomerView, TmfError> {
     let today = chrono::Utc::now().date_naive();

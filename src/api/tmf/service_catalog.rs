@@ -252,14 +252,7 @@ impl Resource<ServiceCatalog> for Service {
 
 /// The services of a customer's view, each once, ordered by id.
 fn services_of(view: &CustomerView) -> Vec<&ViewService> {
-    let mut services: Vec<&ViewService> = Vec::new();
-    for service in view.offerings.iter().flat_map(|o| &o.services) {
-        if !services.iter().any(|s| s.id == service.id) {
-            services.push(service);
-        }
-    }
-    services.sort_by_key(|s| s.id);
-    services
+    super::resource::once_each(view.offerings.iter().flat_map(|o| &o.services), |s| s.id)
 }
 
 /// A service candidate: the service in the catalogue stage, under the
