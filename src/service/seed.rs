@@ -207,7 +207,7 @@ impl Writer<'_> {
     ) -> Result<Vec<Uuid>, Error> {
         let items = items
             .into_iter()
-            .map(|(scope, input)| (self.clock.meta(), scope, input))
+            .map(|(scope, input)| (scope, self.clock.meta(), input))
             .collect();
         self.put_as::<E>(kind, items)
     }
@@ -217,11 +217,11 @@ impl Writer<'_> {
     fn put_as<E: Writable>(
         &mut self,
         kind: &'static str,
-        items: Vec<(Meta, E::Scope, E::Input)>,
+        items: Vec<(E::Scope, Meta, E::Input)>,
     ) -> Result<Vec<Uuid>, Error> {
         let total = items.len();
         (self.progress)(kind, 0, total);
-        for (meta, _, input) in &items {
+        for (_, meta, input) in &items {
             let mut errors = Errors::default();
             E::validate(input, &mut errors);
             if let Err(e) = errors.into_result() {
@@ -232,14 +232,10 @@ impl Writer<'_> {
                 .into());
             }
         }
-        let ids: Vec<Uuid> = items.iter().map(|(meta, _, _)| meta.id).collect();
-        let rows: Vec<(E::Scope, Meta, E::Input)> = items
-            .into_iter()
-            .map(|(meta, scope, input)| (scope, meta, input))
-            .collect();
+        let ids: Vec<Uuid> = items.iter().map(|(_, meta, _)| meta.id).collect();
         let step = (total / 50).max(1000);
         let mut written = 0;
-        for chunk in rows.chunks(step) {
+        for chunk in items.chunks(step) {
             E::insert_many(self.conn, chunk)?;
             written += chunk.len();
             (self.progress)(kind, written, total);
@@ -548,7 +544,7 @@ fn generate(w: &mut Writer<'_>, rng: &mut Rng, scale: &Scale) -> Result<(), Erro
                 service_ids: services.iter().skip(i).step_by(n).copied().collect(),
                 external_refs: Vec::new(),
             };
-            (metas[i], (), input)
+            ((), metas[i], input)
         })
         .collect();
     w.put_as::<Category>("categories", items)?;

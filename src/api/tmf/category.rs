@@ -66,7 +66,6 @@ where
         .map(|c| {
             let f = &c.fields;
             let mut o = head::<A, Category>(&c, base, &f.name, f.description.as_ref(), "Active");
-            o.remove("isBundle");
             o.insert("isRoot".into(), json!(f.parent_id.is_none()));
             if let Some(parent) = f.parent_id {
                 o.insert("parentId".into(), json!(parent));

@@ -168,7 +168,11 @@ pub fn head<A: Api, E: Resource<A>>(
     );
     o.insert("name".into(), json!(name));
     put_some(&mut o, "description", description.map(|d| json!(d)));
-    o.insert("isBundle".into(), json!(false));
+    // Bundles are not modelled: false wherever the resource has the
+    // attribute (a category has not).
+    if E::HEAD.iter().any(|a| a.name == "isBundle") {
+        o.insert("isBundle".into(), json!(false));
+    }
     o.insert("lifecycleStatus".into(), json!(lifecycle));
     o.insert("lastUpdate".into(), json!(time(meta.updated_at)));
     o.insert("version".into(), json!(meta.version.to_string()));
