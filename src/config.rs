@@ -117,6 +117,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "the URL clients reach this service at, such as https://catalogue.example.com: the base of the TM Forum facades' href (the request's scheme and host when unset; http://VITRINE_BIND in webhook events)",
     },
     Setting {
+        variable: "VITRINE_VIEW_CACHE_MIB",
+        default: "32",
+        meaning: "the memory, in MiB, for the views each replica keeps between reads (each served only while nothing committed has changed the catalogue since it was read); 0 reads every view from the database",
+    },
+    Setting {
         variable: "VITRINE_WORKERS",
         default: "the number of cores",
         meaning: "HTTP worker threads",
@@ -170,6 +175,9 @@ pub struct Config {
     /// The URL clients reach this service at, when set: the base of the
     /// facades' `href`.
     pub public_base_url: Option<String>,
+    /// The memory for the views kept between reads, in bytes; none kept
+    /// at 0.
+    pub view_cache_bytes: usize,
     /// HTTP worker threads; the number of cores when none.
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
@@ -294,6 +302,9 @@ impl Config {
                 public_base,
                 tmf_events: None,
             },
+            view_cache_bytes: number("VITRINE_VIEW_CACHE_MIB", 32, 0, 65_536)? as usize
+                * 1024
+                * 1024,
             workers: match get("VITRINE_WORKERS") {
                 None => None,
                 Some(_) => Some(number("VITRINE_WORKERS", 1, 1, 256)? as usize),

@@ -408,6 +408,7 @@ pub fn state(config: &Config, catalogue: Catalogue) -> AppState {
     )
     .with_destinations(config.webhooks.destinations.clone())
     .with_public_base_url(config.public_base_url.clone())
+    .with_view_cache(config.view_cache_bytes)
 }
 
 /// Connections waiting to be accepted at most: a burst of clients waits

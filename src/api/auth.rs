@@ -6,12 +6,14 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AppState;
 use crate::catalogue::api_key::Role;
 use crate::catalogue::Actor;
 use crate::error::ApiError;
+use crate::service::Error;
 
 /// Who is calling: the role of the key presented, and for a customer key,
 /// its customer.
@@ -120,15 +122,29 @@ pub(crate) async fn resolve(req: &ServiceRequest) -> Result<Caller, ApiError> {
             key_id: None,
         }
     } else {
-        state
-            .run(move |catalogue| catalogue.verify_api_key(&presented))
-            .await?
-            .map(|key| Caller {
-                role: key.role,
-                customer_id: key.customer_id,
-                key_id: Some(key.id),
+        // One statement reads the generations; the key is looked up only
+        // when this replica has not verified it since the keys last changed.
+        let keys = state.keys.clone();
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let (generations, caller) = state
+            .run(move |catalogue| {
+                let generations = catalogue.generations()?;
+                if let Some(caller) = keys.get(generations.keys, &digest) {
+                    return Ok::<_, Error>((generations, Some(caller)));
+                }
+                let caller = catalogue.verify_api_key(&presented)?.map(|key| Caller {
+                    role: key.role,
+                    customer_id: key.customer_id,
+                    key_id: Some(key.id),
+                });
+                if let Some(caller) = caller {
+                    keys.put(generations.keys, digest, caller, 1);
+                }
+                Ok((generations, caller))
             })
-            .ok_or_else(|| ApiError::Unauthorized("The API key is not valid.".to_owned()))?
+            .await?;
+        req.extensions_mut().insert(generations);
+        caller.ok_or_else(|| ApiError::Unauthorized("The API key is not valid.".to_owned()))?
     };
     Ok(caller)
 }

@@ -14,6 +14,7 @@ pub mod crud;
 pub mod customers;
 pub mod health;
 pub mod idempotency;
+pub mod memory;
 pub mod offerings;
 pub mod overlays;
 pub mod pagination;
@@ -62,6 +63,11 @@ pub struct AppState {
     /// The URL clients reach the service at, when configured: the base of
     /// the facades' `href` instead of the request's scheme and host.
     pub public_base_url: Option<String>,
+    /// The views this replica served, while they are still what the
+    /// catalogue shows.
+    pub views: Arc<memory::ViewCache>,
+    /// The keys this replica verified, while no key has changed.
+    pub keys: Arc<memory::KeyCache>,
     /// One permit per database connection: no more store work runs at once
     /// than the pool has connections.
     permits: Arc<Semaphore>,
@@ -89,6 +95,8 @@ impl AppState {
             max_import_bytes,
             destinations: crate::catalogue::webhook::Destinations::default(),
             public_base_url: None,
+            views: Arc::new(memory::ViewCache::new(0)),
+            keys: Arc::new(memory::KeyCache::new(memory::KEYS_KEPT)),
             permits: Arc::new(Semaphore::new(connections.max(1))),
             acquire_timeout,
         }
@@ -101,6 +109,13 @@ impl AppState {
         destinations: crate::catalogue::webhook::Destinations,
     ) -> AppState {
         self.destinations = destinations;
+        self
+    }
+
+    /// The same state, keeping served views of up to `bytes` in all (none
+    /// at 0).
+    pub fn with_view_cache(mut self, bytes: usize) -> AppState {
+        self.views = Arc::new(memory::ViewCache::new(bytes));
         self
     }
 
@@ -142,7 +157,12 @@ impl AppState {
 
 /// Registers the `/api/v1` collections.
 pub fn configure_v1(cfg: &mut ServiceConfig) {
-    cfg.service(resources::list_resources)
+    // Routes are tried in this order, and each pattern with an id costs a
+    // match: the views, read most, come first.
+    cfg.service(views::get_customer_view)
+        .service(views::get_customer_view_offering)
+        .service(views::get_consumer_group_view)
+        .service(resources::list_resources)
         .service(resources::create_resource)
         .service(resources::get_resource)
         .service(resources::update_resource)
@@ -192,7 +212,6 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(categories::get_category_by_ref)
         .service(categories::put_category_by_ref)
         .service(consumer_groups::list_consumer_groups)
-        .service(views::get_consumer_group_view)
         .service(consumer_groups::create_consumer_group)
         .service(consumer_groups::get_consumer_group)
         .service(consumer_groups::update_consumer_group)
@@ -200,8 +219,6 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(consumer_groups::get_consumer_group_by_ref)
         .service(consumer_groups::put_consumer_group_by_ref)
         .service(customers::list_customers)
-        .service(views::get_customer_view)
-        .service(views::get_customer_view_offering)
         .service(customers::create_customer)
         .service(customers::get_customer)
         .service(customers::update_customer)

@@ -46,7 +46,7 @@ pub fn components() -> Vec<(&'static str, Response)> {
 
 fn describe(status: u16) -> &'static str {
     match status {
-        400 => "The request is malformed: a query parameter, the cursor or the JSON syntax of the body.",
+        400 => "The request is malformed: a query parameter, the cursor, the `Idempotency-Key` header, or the JSON syntax of the body.",
         401 => "No API key was presented, or the key is not valid.",
         403 => "The key's role may not do this.",
         404 => "Nothing with this id exists (an id that is not a UUID names nothing either), or the caller may not see it.",

@@ -5,6 +5,8 @@
 //! - links from each create to the operations on what it created (its id,
 //!   and its `ETag` for `If-Match`), so that a client or a test tool can
 //!   follow them;
+//! - what an `If-Match` may be, stated once for every operation that takes
+//!   one;
 //! - that free texts hold no NUL character, and that the operations with
 //!   no key need none (`security: []`).
 
@@ -102,6 +104,7 @@ pub fn finish(spec: &mut Value, entities: &[EntityRules]) {
     add_patch_schemas(spec, &immutable);
     add_links(spec);
     add_idempotency_keys(spec);
+    describe_if_match(spec);
     describe_deliveries(spec);
     refuse_nul_in_texts(spec);
     declare_public_operations(spec);
@@ -160,13 +163,7 @@ fn refuse_nul_in_texts(spec: &mut Value) {
             .filter(|(name, _)| !["Problem", "FieldError"].contains(&name.as_str()))
             .for_each(|(_, schema)| constrain(schema));
     }
-    let operations = spec["paths"]
-        .as_object_mut()
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut());
-    for op in operations {
+    for op in operations(spec) {
         if let Some(Value::Array(parameters)) = op.get_mut("parameters") {
             for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
                 constrain(&mut parameter["schema"]);
@@ -238,6 +235,39 @@ fn flatten_entities(spec: &mut Value) {
     }
 }
 
+/// Makes a property's schema admit null as well, unless it does already.
+fn admit_null(property: &mut Value) {
+    if nullable(property) {
+        return;
+    }
+    let Some(object) = property.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(values)) = object.get_mut("enum") {
+        values.push(Value::Null);
+    }
+    match object.get_mut("type") {
+        Some(Value::Array(types)) => types.push("null".into()),
+        Some(kind @ Value::String(_)) => *kind = json!([kind.clone(), "null"]),
+        _ => {
+            let choice = ["oneOf", "anyOf"]
+                .into_iter()
+                .find(|k| object.contains_key(*k));
+            match choice.and_then(|key| object.get_mut(key)) {
+                Some(Value::Array(branches)) => branches.push(json!({"type": "null"})),
+                _ => {
+                    if let Some(reference) = object.remove("$ref") {
+                        object.insert(
+                            "oneOf".into(),
+                            json!([{"$ref": reference}, {"type": "null"}]),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Whether a schema admits null.
 fn nullable(schema: &Value) -> bool {
     let null = json!("null");
@@ -304,7 +334,8 @@ fn add_patch_schemas(spec: &mut Value, immutable: &[(&str, &[&str])]) {
                 "description".into(),
                 format!(
                     "A JSON Merge Patch (RFC 7396) of the entity: the fields to change, with the names and types \
-                     of the create body. A member that is absent stays as it is; a member set to null is cleared.{}",
+                     of the create body. A member that is absent stays as it is; a member set to null is cleared, \
+                     or set back to its default.{}",
                     if fixed.is_empty() {
                         String::new()
                     } else {
@@ -321,20 +352,28 @@ fn add_patch_schemas(spec: &mut Value, immutable: &[(&str, &[&str])]) {
 /// Makes an object schema a merge patch of itself: no member is required
 /// and none has a default, since an absent member means "unchanged" and a
 /// client that fills in a default would overwrite what is stored. A member
-/// that is itself an object is merged member by member, so it becomes a
-/// patch too (`MoneyPatch` beside `Money`); arrays are replaced whole, so
-/// their items keep their rules.
+/// that a create may leave out may be null: null removes it, and the result
+/// is read as a create that left it out (cleared, or back to its default).
+/// A member that is itself an object is merged member by member, so it
+/// becomes a patch too (`MoneyPatch` beside `Money`); arrays are replaced
+/// whole, so their items keep their rules.
 fn as_patch(schema: &mut Value, schemas: &mut Map<String, Value>) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
-    object.remove("required");
+    let required = object.remove("required").unwrap_or_default();
     object.remove("example");
     object.remove("default");
     let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) else {
         return;
     };
-    for property in properties.values_mut() {
+    for (name, property) in properties.iter_mut() {
+        if !required
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n == name))
+        {
+            admit_null(property);
+        }
         let Some(property) = property.as_object_mut() else {
             continue;
         };
@@ -377,14 +416,15 @@ fn as_patch(schema: &mut Value, schemas: &mut Map<String, Value>) {
     }
 }
 
-/// Whether an object schema says more than a merge patch of it may: a
-/// required member or a default.
+/// Whether an object schema says other than a merge patch of it: a required
+/// member, a default, or a member that may be left out but not be null.
 fn needs_patch(schema: &Value) -> bool {
     schema.get("properties").is_some()
         && (schema.get("required").is_some()
-            || schema["properties"]
-                .as_object()
-                .is_some_and(|p| p.values().any(|v| v.get("default").is_some())))
+            || schema["properties"].as_object().is_some_and(|p| {
+                p.values()
+                    .any(|v| v.get("default").is_some() || !nullable(v))
+            }))
 }
 
 /// Says of every create (a POST answering 201) that it takes an
@@ -413,6 +453,19 @@ fn add_idempotency_keys(spec: &mut Value) {
             "description": "`true` when this is the first answer to this `Idempotency-Key`, given again.",
             "schema": {"type": "string", "enum": ["true"]}
         });
+    }
+}
+
+/// Gives every `If-Match` the syntax the service reads (anything else names
+/// no version).
+fn describe_if_match(spec: &mut Value) {
+    use super::conditional::{HEADER, PATTERN};
+    let parameters = operations(spec)
+        .filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut))
+        .flatten()
+        .filter(|p| p["in"] == "header" && p["name"] == HEADER);
+    for parameter in parameters {
+        parameter["schema"] = json!({"type": "string", "pattern": PATTERN});
     }
 }
 
@@ -446,16 +499,20 @@ fn describe_deliveries(spec: &mut Value) {
 /// Says of every operation that names no security requirement that it
 /// needs none (`security: []`), rather than leaving it unsaid.
 fn declare_public_operations(spec: &mut Value) {
-    let operations = spec["paths"]
+    for op in operations(spec).filter_map(Value::as_object_mut) {
+        op.entry("security").or_insert_with(|| json!([]));
+    }
+}
+
+/// Every operation of the spec's paths (and whatever else a path item
+/// holds beside them).
+fn operations(spec: &mut Value) -> impl Iterator<Item = &mut Value> {
+    spec["paths"]
         .as_object_mut()
         .into_iter()
         .flat_map(|paths| paths.values_mut())
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.values_mut())
-        .filter_map(Value::as_object_mut);
-    for op in operations {
-        op.entry("security").or_insert_with(|| json!([]));
-    }
 }
 
 /// The path parameters of a path template, in order.

@@ -6,8 +6,10 @@
 //! offering not in its view) is the same 404, so that it learns nothing of
 //! what exists. Admin, editor and viewer keys preview any view.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use serde::Serialize;
@@ -15,11 +17,13 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::auth::{Caller, Permission};
+use super::memory::{ServedView, ViewKey};
 use super::responses::GetErrors;
 use super::AppState;
 use crate::catalogue::api_key::Role;
-use crate::catalogue::view::{digest_of, ConsumerGroupView, CustomerView, ViewOffering};
+use crate::catalogue::view::{ConsumerGroupView, CustomerView, ViewOffering};
 use crate::error::ApiError;
+use crate::service::{self, Catalogue, Generations};
 
 /// The day a view is computed for.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -41,10 +45,7 @@ impl ViewQuery {
 /// A view as an answer: its JSON, with an `ETag` that is a digest of that
 /// JSON, so that a client sending it back in `If-None-Match` gets `304 Not
 /// Modified` until what it sees changes.
-fn view_response(req: &HttpRequest, view: &impl Serialize) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(view)
-        .map_err(|e| ApiError::Internal(format!("a view did not serialise: {e}")))?;
-    let tag = format!("\"v{}\"", digest_of(&body));
+fn view_response(req: &HttpRequest, view: &ServedView) -> HttpResponse {
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -53,7 +54,7 @@ fn view_response(req: &HttpRequest, view: &impl Serialize) -> Result<HttpRespons
             v.trim() == "*"
                 || v.split(',')
                     .map(|t| t.trim().trim_start_matches("W/"))
-                    .any(|t| t == tag)
+                    .any(|t| t == view.tag)
         });
     // A view is private to its customer: caches between may not keep it.
     let mut answer = if unchanged {
@@ -62,14 +63,75 @@ fn view_response(req: &HttpRequest, view: &impl Serialize) -> Result<HttpRespons
         HttpResponse::Ok()
     };
     answer
-        .insert_header((header::ETAG, tag))
+        .insert_header((header::ETAG, view.tag.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .insert_header((header::VARY, "Authorization"));
-    Ok(if unchanged {
+    if unchanged {
         answer.finish()
     } else {
-        answer.content_type("application/json").body(body)
+        answer
+            .content_type("application/json")
+            .body(view.body.clone())
+    }
+}
+
+fn served(view: &impl Serialize) -> Result<Arc<ServedView>, ApiError> {
+    ServedView::of(view).map_err(|e| ApiError::Internal(format!("a view did not serialise: {e}")))
+}
+
+/// The catalogue's generation as this request sees it: read by the
+/// authentication, or now. None when no view is kept in memory.
+async fn generation(state: &AppState, req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    if !state.views.enabled() {
+        return Ok(None);
+    }
+    let known = req.extensions().get::<Generations>().map(|g| g.catalogue);
+    Ok(Some(match known {
+        Some(generation) => generation,
+        None => {
+            state
+                .run(|catalogue| catalogue.generations())
+                .await?
+                .catalogue
+        }
+    }))
+}
+
+/// A view kept in memory at `generation`, or made by `make` (with the
+/// generation it was read at) and kept; none when `make` finds nothing.
+async fn view_of<F>(
+    state: &AppState,
+    generation: Option<i64>,
+    key: ViewKey,
+    make: F,
+) -> Result<Option<Arc<ServedView>>, ApiError>
+where
+    F: FnOnce(&Catalogue) -> Result<(i64, Option<Arc<ServedView>>), ApiError> + Send + 'static,
+{
+    if let Some(kept) = generation.and_then(|g| state.views.get(g, &key)) {
+        return Ok(Some(kept));
+    }
+    let (read_at, view) = state.run(make).await?;
+    if let Some(view) = &view {
+        state.views.put(read_at, key, view.clone(), view.size());
+    }
+    Ok(view)
+}
+
+/// A customer's view on a day, served: from memory, or read and kept.
+async fn customer_view(
+    state: &AppState,
+    generation: Option<i64>,
+    customer_id: Uuid,
+    on: NaiveDate,
+) -> Result<Option<Arc<ServedView>>, ApiError> {
+    let key = ViewKey::Customer(customer_id, on);
+    view_of(state, generation, key, move |catalogue| {
+        let (read_at, view) =
+            catalogue.read_at(|tx| service::customer_view(tx, customer_id, on))?;
+        Ok((read_at, view.as_ref().map(served).transpose()?))
     })
+    .await
 }
 
 /// The one answer a customer key gets for anything it may not see.
@@ -94,16 +156,6 @@ fn missing(caller: &Caller, detail: &str) -> ApiError {
     } else {
         ApiError::NotFound(detail.to_owned())
     }
-}
-
-async fn load_customer_view(
-    state: &AppState,
-    customer_id: Uuid,
-    on: NaiveDate,
-) -> Result<Option<CustomerView>, ApiError> {
-    state
-        .run(move |catalogue| catalogue.customer_view(customer_id, on))
-        .await
 }
 
 #[utoipa::path(
@@ -132,10 +184,11 @@ pub async fn get_customer_view(
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = id.into_inner();
     authorize(&caller, customer_id)?;
-    let view = load_customer_view(&state, customer_id, query.day())
+    let generation = generation(&state, &req).await?;
+    let view = customer_view(&state, generation, customer_id, query.day())
         .await?
         .ok_or_else(|| missing(&caller, "No customer has this id."))?;
-    view_response(&req, &view)
+    Ok(view_response(&req, &view))
 }
 
 #[utoipa::path(
@@ -165,20 +218,30 @@ pub async fn get_customer_view_offering(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, offering_id) = path.into_inner();
     authorize(&caller, customer_id)?;
-    let view = load_customer_view(&state, customer_id, query.day())
-        .await?
-        .ok_or_else(|| missing(&caller, "No customer has this id."))?;
-    let offering = view
-        .offerings
-        .into_iter()
-        .find(|o| o.id == offering_id)
-        .ok_or_else(|| {
-            missing(
-                &caller,
-                "This offering is not in the customer's view on that day.",
-            )
-        })?;
-    view_response(&req, &offering)
+    let on = query.day();
+    let generation = generation(&state, &req).await?;
+    let key = ViewKey::CustomerOffering(customer_id, offering_id, on);
+    let offering = view_of(&state, generation, key, move |catalogue| {
+        let (read_at, view) =
+            catalogue.read_at(|tx| service::customer_view(tx, customer_id, on))?;
+        let Some(view) = view else {
+            return Err(ApiError::NotFound("No customer has this id.".to_owned()));
+        };
+        let offering = view.offerings.iter().find(|o| o.id == offering_id);
+        Ok((read_at, offering.map(served).transpose()?))
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::NotFound(detail) => missing(&caller, &detail),
+        other => other,
+    })?
+    .ok_or_else(|| {
+        missing(
+            &caller,
+            "This offering is not in the customer's view on that day.",
+        )
+    })?;
+    Ok(view_response(&req, &offering))
 }
 
 #[utoipa::path(
@@ -208,9 +271,14 @@ pub async fn get_consumer_group_view(
     caller.require(Permission::ReadCatalogue)?;
     let group_id = id.into_inner();
     let on = query.day();
-    let view = state
-        .run(move |catalogue| catalogue.consumer_group_view(group_id, on))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No consumer group has this id.".to_owned()))?;
-    view_response(&req, &view)
+    let generation = generation(&state, &req).await?;
+    let key = ViewKey::ConsumerGroup(group_id, on);
+    let view = view_of(&state, generation, key, move |catalogue| {
+        let (read_at, view) =
+            catalogue.read_at(|tx| service::consumer_group_view(tx, group_id, on))?;
+        Ok((read_at, view.as_ref().map(served).transpose()?))
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("No consumer group has this id.".to_owned()))?;
+    Ok(view_response(&req, &view))
 }

@@ -30,7 +30,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::agreement::{Agreement, AgreementStatus};
-use super::component::{Component, Visibility};
+use super::component::Visibility;
 use super::consumer_group::ConsumerGroup;
 use super::customer::Customer;
 use super::offering::{Element, ElementKind, Offering, OfferingStatus, ServiceLevel};
@@ -59,14 +59,30 @@ pub trait ViewSource {
     fn prices(&mut self, ids: &[Uuid]) -> Result<Vec<Price>, Self::Error>;
     /// The services with these ids, ordered by id.
     fn services(&mut self, ids: &[Uuid]) -> Result<Vec<Service>, Self::Error>;
-    /// The components of these products, ordered by product, then by id.
-    fn components_of(&mut self, products: &[Uuid]) -> Result<Vec<Component>, Self::Error>;
+    /// What customers may see of the components of these products, ordered
+    /// by product, then by component id. A source may leave out the
+    /// internal ones (the view leaves them out in any case).
+    fn components_of(&mut self, products: &[Uuid]) -> Result<Vec<ComponentFace>, Self::Error>;
     /// The overlays of these groups on these offerings, ordered by id.
     fn overlays(
         &mut self,
         groups: &[Uuid],
         offerings: &[Uuid],
     ) -> Result<Vec<Overlay>, Self::Error>;
+}
+
+/// What a view reads of a component: its product, who may see it, and
+/// what they would see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentFace {
+    /// The product it is part of.
+    pub product_id: Uuid,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// Its name for customers.
+    pub customer_label: Option<String>,
+    /// Its description for customers.
+    pub customer_description: Option<String>,
 }
 
 /// What one customer may see of the catalogue on one day.
@@ -427,14 +443,13 @@ fn tailored_offerings<S: ViewSource>(
 }
 
 /// A component as customers see it; none for an internal one.
-fn view_component(component: &Component) -> Option<ViewComponent> {
-    let c = &component.fields;
-    if c.visibility != Visibility::Customer {
+fn view_component(component: &ComponentFace) -> Option<ViewComponent> {
+    if component.visibility != Visibility::Customer {
         return None;
     }
     Some(ViewComponent {
-        label: c.customer_label.clone()?,
-        description: c.customer_description.clone(),
+        label: component.customer_label.clone()?,
+        description: component.customer_description.clone(),
     })
 }
 

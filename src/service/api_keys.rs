@@ -45,32 +45,26 @@ pub fn create(work: &mut UnitOfWork, input: ApiKeyInput) -> Result<CreatedApiKey
     })
 }
 
-/// The key a caller presents, when it is valid.
-pub fn verify(tx: &mut impl Tx, presented: &str) -> Result<Option<VerifiedKey>, Error> {
-    let Some((id, secret)) = parse_presented(presented) else {
-        return Ok(None);
-    };
-    let Some(stored) = rows::find_secret(tx.conn(), id)? else {
-        return Ok(None);
-    };
-    Ok(
-        secret_matches(&stored.salt, &stored.secret_hash, secret).then_some(VerifiedKey {
-            id,
-            role: stored.role,
-            customer_id: stored.customer_id,
-        }),
-    )
-}
-
 impl Catalogue {
     /// Creates a key.
     pub fn create_api_key(&self, actor: Actor, input: ApiKeyInput) -> Result<CreatedApiKey, Error> {
         self.write(actor, |work| create(work, input))
     }
 
-    /// The key a caller presents, when it is valid.
+    /// The key a caller presents, when it is valid: one statement, outside
+    /// any transaction.
     pub fn verify_api_key(&self, presented: &str) -> Result<Option<VerifiedKey>, Error> {
-        self.read(|tx| verify(tx, presented))
+        let Some((id, secret)) = parse_presented(presented) else {
+            return Ok(None);
+        };
+        let stored = self.store.single(|conn| rows::find_secret(conn, id))?;
+        Ok(stored.and_then(|stored| {
+            secret_matches(&stored.salt, &stored.secret_hash, secret).then_some(VerifiedKey {
+                id,
+                role: stored.role,
+                customer_id: stored.customer_id,
+            })
+        }))
     }
 
     /// Whether any admin key is stored.

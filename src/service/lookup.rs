@@ -15,7 +15,7 @@ pub fn components_of(tx: &mut impl Tx, products: &[Uuid]) -> Result<Vec<Componen
 
 /// The services with these ids, ordered by id.
 pub fn services(tx: &mut impl Tx, ids: &[Uuid]) -> Result<Vec<Service>, Error> {
-    Ok(store::services::by_ids(tx.conn(), ids)?)
+    Ok(store::services::by_ids(tx.conn(), ids, store::Refs::Load)?)
 }
 
 /// The categories that group these offerings: `(category, offering)`,

@@ -22,11 +22,13 @@ pub mod webhooks;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use crate::catalogue::api_key::ApiKey;
 use crate::catalogue::event::{self, Event};
 use crate::catalogue::page::{Page, PageRequest};
 use crate::catalogue::patch::Precondition;
 use crate::catalogue::view::{self, ConsumerGroupView, CustomerView};
-use crate::catalogue::{Actor, CatalogueError, Change};
+use crate::catalogue::{Actor, CatalogueError, Change, Entity};
+pub use crate::store::generations::Generations;
 use crate::store::{self, Backend, DbConnection, Store, StoreError};
 pub use crate::store::{Table, Writable};
 
@@ -110,6 +112,9 @@ impl UnitOfWork<'_> {
             .map(|c| Event::of(c, at))
             .collect();
         store::events::append(self.conn, &events)?;
+        if self.changes.iter().any(|c| c.entity == ApiKey::KIND) {
+            store::generations::keys_changed(self.conn)?;
+        }
         Ok(self.changes)
     }
 }
@@ -281,6 +286,24 @@ impl Catalogue {
     /// The view of a customer on a day; none when no customer has the id.
     pub fn customer_view(&self, id: Uuid, on: NaiveDate) -> Result<Option<CustomerView>, Error> {
         self.read(|tx| customer_view(tx, id, on))
+    }
+
+    /// The catalogue's and the keys' generations, in one statement: while
+    /// they stay the same, nothing committed has changed a view or a key.
+    pub fn generations(&self) -> Result<Generations, Error> {
+        Ok(self.store.single(store::generations::read)?)
+    }
+
+    /// What `f` reads, with the catalogue's generation it was read at (in
+    /// the same snapshot).
+    pub fn read_at<T>(
+        &self,
+        f: impl FnOnce(&mut ReadTx) -> Result<T, Error>,
+    ) -> Result<(i64, T), Error> {
+        self.read(|tx| {
+            let generation = store::generations::read(tx.conn())?.catalogue;
+            Ok((generation, f(tx)?))
+        })
     }
 
     /// The view of a consumer group on a day; none when no group has the id.

@@ -14,6 +14,9 @@ use crate::catalogue::webhook::CUSTOMER_VIEW;
 use crate::catalogue::CatalogueError;
 use crate::store::{events, view_watch};
 
+/// How many customers' views one read transaction of the comparison reads.
+const VIEWS_PER_READ: usize = 100;
+
 impl Catalogue {
     /// Compares the views of every customer on `on` with those last seen,
     /// when the catalogue changed since the last comparison (or always,
@@ -34,20 +37,26 @@ impl Catalogue {
             return Ok(None);
         };
         // The views, read after `last` committed: each holds every change
-        // up to it.
-        let seen: Vec<(Uuid, String)> = self.read(|tx| {
-            let mut seen = Vec::new();
-            for id in view_watch::customer_ids(tx.conn())? {
-                if let Some(shown) = super::customer_view(tx, id, on)? {
-                    let digest = digest(&shown).map_err(|e| CatalogueError::Internal {
-                        what: "a view did not serialise",
-                        cause: e.to_string(),
-                    })?;
-                    seen.push((id, digest));
+        // up to it. A few customers per transaction, so that no snapshot is
+        // held for long (on SQLite a reader that stays keeps the log from
+        // starting again; on PostgreSQL it holds back vacuum). A customer
+        // gone between the reads has no view, as at the comparison below.
+        let customers = self.read(|tx| Ok::<_, Error>(view_watch::customer_ids(tx.conn())?))?;
+        let mut seen: Vec<(Uuid, String)> = Vec::with_capacity(customers.len());
+        for some in customers.chunks(VIEWS_PER_READ) {
+            self.read(|tx| {
+                for &id in some {
+                    if let Some(shown) = super::customer_view(tx, id, on)? {
+                        let digest = digest(&shown).map_err(|e| CatalogueError::Internal {
+                            what: "a view did not serialise",
+                            cause: e.to_string(),
+                        })?;
+                        seen.push((id, digest));
+                    }
                 }
-            }
-            Ok::<_, Error>(seen)
-        })?;
+                Ok::<_, Error>(())
+            })?;
+        }
         self.store.write(|conn| {
             if view_watch::lock_position(conn)? != Some(position) {
                 return Ok(None);

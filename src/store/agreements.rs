@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::links::{check_one, delete_row, find_and_list, update_row};
 use super::schema::agreements;
 use super::{
-    external_refs, form, meta_of, parse_id, parse_text, to_db_time, DbConnection, Removed,
+    external_refs, form, meta_of, parse_id, parse_text, to_db_time, DbConnection, Refs, Removed,
     StoreError, Table, Writable,
 };
 use crate::catalogue::agreement::{Agreement, AgreementInput, AgreementStatus};
@@ -40,11 +40,19 @@ fn assemble(
     conn: &mut DbConnection,
     rows: Vec<AgreementRow>,
 ) -> Result<Vec<Agreement>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<AgreementRow>,
+    with: Refs,
+) -> Result<Vec<Agreement>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Agreement::KIND, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Agreement::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
@@ -64,13 +72,17 @@ fn assemble(
 }
 
 /// The agreements of a customer, ordered by id.
-pub fn of_customer(conn: &mut DbConnection, customer: Uuid) -> Result<Vec<Agreement>, StoreError> {
+pub fn of_customer(
+    conn: &mut DbConnection,
+    customer: Uuid,
+    with: Refs,
+) -> Result<Vec<Agreement>, StoreError> {
     let rows = agreements::table
         .filter(agreements::customer_id.eq(customer.to_string()))
         .select(AgreementRow::as_select())
         .order(agreements::id)
         .load(conn)?;
-    assemble(conn, rows)
+    assemble_with(conn, rows, with)
 }
 
 impl Table for Agreement {

@@ -67,6 +67,9 @@ fn assemble(conn: &mut DbConnection, rows: Vec<CategoryRow>) -> Result<Vec<Categ
 
 /// The categories with these ids, ordered by id.
 pub fn by_ids(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Category>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = categories::table
         .filter(categories::id.eq_any(keys(ids)))
         .select(CategoryRow::as_select())

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::catalogue::component::{Component, ComponentInput, Visibility};
 use crate::catalogue::page::{Page, PageRequest};
+use crate::catalogue::view::ComponentFace;
 use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 #[derive(Queryable, Selectable)]
@@ -82,6 +83,38 @@ pub fn of_products(
         .order((components::product_id, components::id))
         .load(conn)?;
     assemble(conn, rows)
+}
+
+/// What customers may see of the components of these products: the
+/// customer-visible ones only, ordered by product, then by id.
+pub fn faces_of_products(
+    conn: &mut DbConnection,
+    products: &[Uuid],
+) -> Result<Vec<ComponentFace>, StoreError> {
+    if products.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = components::table
+        .filter(components::product_id.eq_any(keys(products)))
+        .filter(components::visibility.eq(Visibility::Customer.as_str()))
+        .select((
+            components::product_id,
+            components::visibility,
+            components::customer_label,
+            components::customer_description,
+        ))
+        .order((components::product_id, components::id))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(product_id, visibility, label, description)| {
+            Ok(ComponentFace {
+                product_id: parse_id(&product_id)?,
+                visibility: parse_text(&visibility, Visibility::parse)?,
+                customer_label: label,
+                customer_description: description,
+            })
+        })
+        .collect()
 }
 
 /// Up to `limit` components of any product, after `after`, ordered by id.

@@ -10,7 +10,7 @@ use super::links::{
 };
 use super::schema::{agreements, api_keys, customer_consumer_groups, customers};
 use super::{
-    describe_uses, external_refs, form, meta_of, parse_id, DbConnection, Removed, StoreError,
+    describe_uses, external_refs, form, meta_of, parse_id, DbConnection, Refs, Removed, StoreError,
     Table, Writable,
 };
 use crate::catalogue::customer::{Customer, CustomerInput};
@@ -36,11 +36,19 @@ form! {
 }
 
 fn assemble(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Result<Vec<Customer>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<CustomerRow>,
+    with: Refs,
+) -> Result<Vec<Customer>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Customer::KIND, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Customer::KIND, &ids)?;
     let mut groups = customer_groups::load(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
@@ -56,6 +64,19 @@ fn assemble(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Result<Vec<Custo
             })
         })
         .collect()
+}
+
+/// The customer with this id, with or without its external references.
+pub fn by_id(
+    conn: &mut DbConnection,
+    id: Uuid,
+    with: Refs,
+) -> Result<Option<Customer>, StoreError> {
+    let rows = customers::table
+        .find(id.to_string())
+        .select(CustomerRow::as_select())
+        .load(conn)?;
+    Ok(assemble_with(conn, rows, with)?.pop())
 }
 
 impl Table for Customer {

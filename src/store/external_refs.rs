@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::external_refs;
-use super::{keys, parse_id, DbConnection, StoreError};
+use super::{keys, parse_id, DbConnection, Refs, StoreError};
 use crate::catalogue::reference::ExternalRef;
 use crate::catalogue::{Operation, RowChange};
 
@@ -17,6 +17,10 @@ pub fn load(
     kind: &str,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<ExternalRef>>, StoreError> {
+    // Nothing to read: no statement.
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows: Vec<(String, String, String)> = external_refs::table
         .filter(external_refs::entity_type.eq(kind))
         .filter(external_refs::entity_id.eq_any(keys(ids)))
@@ -34,6 +38,20 @@ pub fn load(
             .push(ExternalRef { system, id });
     }
     Ok(map)
+}
+
+/// The references of the entities of type `kind` with these ids, when
+/// asked for: none read otherwise.
+pub fn load_when(
+    conn: &mut DbConnection,
+    with: Refs,
+    kind: &str,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<ExternalRef>>, StoreError> {
+    match with {
+        Refs::Load => load(conn, kind, ids),
+        Refs::Skip => Ok(HashMap::new()),
+    }
 }
 
 /// The entity of type `kind` that `reference` names, when one does.

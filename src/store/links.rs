@@ -207,6 +207,9 @@ macro_rules! link_table {
                 conn: &mut DbConnection,
                 parents: &[Uuid],
             ) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
+                if parents.is_empty() {
+                    return Ok(HashMap::new());
+                }
                 let rows: Vec<(String, String)> = $table::table
                     .filter($table::$parent.eq_any(keys(parents)))
                     .select(($table::$parent, $table::$child))
@@ -261,6 +264,9 @@ macro_rules! link_table {
 
             /// The parents that link to any of `children`, each once.
             pub fn parents_of(conn: &mut DbConnection, children: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+                if children.is_empty() {
+                    return Ok(Vec::new());
+                }
                 $table::table
                     .filter($table::$child.eq_any(keys(children)))
                     .select($table::$parent)
@@ -332,6 +338,9 @@ macro_rules! ordered_children {
                 conn: &mut DbConnection,
                 parents: &[Uuid],
             ) -> Result<HashMap<Uuid, Vec<$item>>, StoreError> {
+                if parents.is_empty() {
+                    return Ok(HashMap::new());
+                }
                 let rows: Vec<(String, $($ty),*)> = $table::table
                     .filter($table::$parent.eq_any(keys(parents)))
                     .order(($table::$parent, $table::position))

@@ -14,6 +14,7 @@ pub mod consumer_groups;
 pub mod customers;
 pub mod events;
 pub mod external_refs;
+pub mod generations;
 pub mod idempotency;
 pub mod links;
 pub mod offerings;
@@ -42,6 +43,16 @@ use crate::catalogue::{Entity, Errors, Meta, RowChange};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Whether a read loads the external references of what it reads: the
+/// views never show them, and skip their statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refs {
+    /// With their external references.
+    Load,
+    /// Without: each read entity's `external_refs` is left empty.
+    Skip,
+}
 
 /// A connection to either database; every query in the store is written
 /// against this one type.
@@ -143,35 +154,83 @@ impl ConnectionManager {
                     .statement_timeout
                     .unwrap_or(DEFAULT_BUSY_TIMEOUT)
                     .as_millis();
-                conn.batch_execute(&format!(
+                // No checkpoint by the connection whose commit fills the
+                // log: that writer, and every writer queued behind it, would
+                // wait for the database file to be written and synced; the
+                // store checkpoints in the background instead. A log that
+                // grew (a reader held it while writers went on) is cut back
+                // to 64 MiB once it starts again.
+                let settings = format!(
                     "PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-                ))
-                .map_err(diesel::r2d2::Error::QueryError)?;
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;"
+                );
+                // A new file turns to WAL under an exclusive lock, which
+                // SQLite does not wait for: another process opening the same
+                // new file (a replica starting beside this one) makes it fail
+                // at once. The settings are the same each time: try again.
+                let deadline = std::time::Instant::now() + Duration::from_millis(busy as u64);
+                loop {
+                    match conn.batch_execute(&settings) {
+                        Ok(()) => break,
+                        Err(e)
+                            if e.to_string().contains("database is locked")
+                                && std::time::Instant::now() < deadline =>
+                        {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        Err(e) => return Err(diesel::r2d2::Error::QueryError(e)),
+                    }
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
     }
 }
 
+/// A connection as the pool keeps it: marked when it failed in a way that
+/// says its server is gone, so that the pool drops it instead of lending it
+/// again.
+pub struct Pooled {
+    conn: DbConnection,
+    dead: bool,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl diesel::r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        ConnectionManager::connect(self)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        ConnectionManager::connect(self).map(|conn| Pooled { conn, dead: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), Self::Error> {
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Pg(c) => diesel::r2d2::R2D2Connection::is_broken(c),
-            DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
-        }
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.dead
+            || match &mut pooled.conn {
+                DbConnection::Pg(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+                DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+            }
     }
 }
 
@@ -206,6 +265,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the connection's server session is gone.
+    pub fn lost_connection(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        matches!(
+            self,
+            StoreError::Query(D::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _
+            ))
+        )
+    }
+
     /// The columns of a unique constraint the statement broke, when it
     /// broke one: `overlays.consumer_group_id, overlays.offering_id` on
     /// SQLite, `Key (consumer_group_id, offering_id)=(...)` on PostgreSQL.
@@ -242,6 +313,45 @@ pub struct Store {
     pool: Pool<ConnectionManager>,
     backend: Backend,
     statement_timeout: Duration,
+    /// SQLite has one writer at a time: the service's own writers take
+    /// turns here, first come first served, instead of polling the file's
+    /// lock on the busy timeout.
+    writers: std::sync::Arc<Turns>,
+}
+
+/// A first-come, first-served queue of turns.
+#[derive(Default)]
+struct Turns {
+    /// The next ticket to hand out, and the ticket whose turn it is.
+    tickets: std::sync::Mutex<(u64, u64)>,
+    changed: std::sync::Condvar,
+}
+
+/// A turn, held until dropped.
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    fn wait(&self) -> Turn<'_> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = tickets.0;
+        tickets.0 += 1;
+        while tickets.1 != mine {
+            tickets = self
+                .changed
+                .wait(tickets)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut tickets = self.0.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        tickets.1 += 1;
+        drop(tickets);
+        self.0.changed.notify_all();
+    }
 }
 
 impl Store {
@@ -257,20 +367,27 @@ impl Store {
         manager
             .connect()
             .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let manager_for_checkpoints = manager.clone();
+        // No test on checkout (a round trip per piece of work): a PostgreSQL
+        // connection that died with its server (a restart, a failover) fails
+        // the first statement of the work, which did nothing yet; the work
+        // then starts again on a new connection (see `first`).
         let pool = Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
             .connection_timeout(settings.acquire_timeout)
-            // A PostgreSQL connection dies with its server (a restart, a
-            // failover): test it before use, so that a dead one is replaced
-            // instead of failing a request. An SQLite file does not go away.
-            .test_on_check_out(backend == Backend::Postgres)
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let writers = std::sync::Arc::default();
+        if backend == Backend::Sqlite {
+            checkpoint_in_background(&manager_for_checkpoints, &writers)?;
+        }
         Ok(Store {
             pool,
             backend,
             statement_timeout: settings.statement_timeout,
+            writers,
         })
     }
 
@@ -281,6 +398,39 @@ impl Store {
 
     fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StoreError> {
         self.pool.get().map_err(StoreError::Unavailable)
+    }
+
+    /// A connection on which `first`, the first statement of some work,
+    /// succeeded, with what it returned. A pooled PostgreSQL connection that
+    /// lost its server session (a restart, a failover) fails it at once: it
+    /// is dropped from the pool, and `first` runs again on another one, up
+    /// to a new one. Nothing ran before `first`, so nothing is done twice.
+    fn first<T>(
+        &self,
+        first: impl Fn(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<(PooledConnection<ConnectionManager>, T), StoreError> {
+        let mut tries = self.pool.max_size();
+        loop {
+            let mut conn = self.conn()?;
+            match first(&mut conn) {
+                Ok(value) => return Ok((conn, value)),
+                Err(e) if tries > 0 && e.lost_connection() => {
+                    tracing::debug!(error = %e, "a pooled connection had lost its server");
+                    conn.dead = true;
+                    tries -= 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs `f`, one statement or a few that need no snapshot in common,
+    /// outside any transaction.
+    pub fn single<T>(
+        &self,
+        f: impl Fn(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.first(f).map(|(_, value)| value)
     }
 
     /// Runs the pending migrations of this backend.
@@ -302,9 +452,7 @@ impl Store {
 
     /// Checks that the database answers.
     pub fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        conn.batch_execute("SELECT 1")?;
-        Ok(())
+        self.single(|conn| Ok(conn.batch_execute("SELECT 1")?))
     }
 
     /// Runs `f` in a read-only transaction, so that an entity and its
@@ -313,12 +461,12 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.conn()?;
         let begin = match self.backend {
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             Backend::Sqlite => "BEGIN DEFERRED",
         };
-        in_transaction(&mut conn, begin, f)
+        let (mut conn, ()) = self.first(|conn| Ok(conn.batch_execute(begin)?))?;
+        run_transaction(&mut conn, End::Commit, f)
     }
 
     /// Runs `f` in a write transaction: committed when it returns Ok,
@@ -327,15 +475,68 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.conn()?;
-        // SQLite takes the write lock at BEGIN, so that two writers queue on
-        // the busy timeout instead of failing on a lock upgrade.
-        let begin = match self.backend {
-            Backend::Postgres => "BEGIN",
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-        };
-        in_transaction(&mut conn, begin, f)
+        self.write_ending(End::Commit, f)
     }
+
+    fn write_ending<T, E>(
+        &self,
+        end: End,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        // SQLite takes the write lock at BEGIN, so that two writers never
+        // fail on a lock upgrade; this service's writers take their turn
+        // before, so that only other processes make one wait on the busy
+        // timeout.
+        let (begin, _turn) = match self.backend {
+            Backend::Postgres => ("BEGIN", None),
+            Backend::Sqlite => ("BEGIN IMMEDIATE", Some(self.writers.wait())),
+        };
+        let (mut conn, ()) = self.first(|conn| Ok(conn.batch_execute(begin)?))?;
+        run_transaction(&mut conn, end, f)
+    }
+}
+
+/// How often the background checkpoint of an SQLite store runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log of an SQLite store into the database file
+/// every [`CHECKPOINT_EVERY`], on a connection of its own: first beside the
+/// writers (a passive checkpoint: the bulk of the copying and syncing, which
+/// no writer waits for), then in a writer's turn for what they appended
+/// meanwhile, so that the log is wholly copied and the next writer starts
+/// it again from the beginning instead of growing it. It ends with the last
+/// clone of the store (`writers` is shared by all of them).
+fn checkpoint_in_background(
+    manager: &ConnectionManager,
+    writers: &std::sync::Arc<Turns>,
+) -> Result<(), StoreError> {
+    let mut conn = manager
+        .connect()
+        .map_err(|e| StoreError::Connect(e.to_string()))?;
+    let store_alive = std::sync::Arc::downgrade(writers);
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            let mut checkpoint = || conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                let Some(writers) = store_alive.upgrade() else {
+                    break;
+                };
+                let done = checkpoint().and_then(|()| {
+                    let _turn = writers.wait();
+                    checkpoint()
+                });
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "the background checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Connect(format!("no thread for checkpoints: {e}")))?;
+    Ok(())
 }
 
 /// How a transaction ends when its work succeeds.
@@ -352,36 +553,19 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.conn()?;
-        let begin = match self.backend {
-            Backend::Postgres => "BEGIN",
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-        };
-        run_transaction(&mut conn, begin, End::Rollback, f)
+        self.write_ending(End::Rollback, f)
     }
 }
 
-fn in_transaction<T, E>(
-    conn: &mut DbConnection,
-    begin: &str,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<StoreError>,
-{
-    run_transaction(conn, begin, End::Commit, f)
-}
-
+/// Runs `f` in the transaction begun on `conn`, and ends it.
 fn run_transaction<T, E>(
     conn: &mut DbConnection,
-    begin: &str,
     end: End,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
-    conn.batch_execute(begin).map_err(StoreError::from)?;
     // A panic must not hand the connection back to the pool inside this
     // transaction: roll back first, then let the panic go on.
     let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn))) {
@@ -432,15 +616,30 @@ pub fn lock_row(conn: &mut DbConnection, table: &str, id: Uuid) -> Result<(), St
 }
 
 /// Runs the pending migrations on one connection.
+///
+/// Replicas that start together on one database take turns: the first
+/// applies what is pending while the others wait, then find nothing left
+/// to do. On PostgreSQL the turn is an advisory lock of the session, on
+/// SQLite the write lock, taken before the pending migrations are listed.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreError> {
     let applied = match conn {
-        DbConnection::Pg(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATIONS_LOCK})"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATIONS_LOCK})"))?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }),
     };
     applied.map_err(|e| StoreError::Migration(e.to_string()))
 }
+
+/// The advisory lock that PostgreSQL sessions take in turn to migrate.
+const MIGRATIONS_LOCK: i64 = 0x7669_7472_696e_6d67;
 
 /// Reverts every migration on one connection (used to prove that the
 /// migrations go down and up again cleanly).

@@ -1,8 +1,12 @@
 //! Offerings in the store: the offering row, its elements and service
 //! levels in order, and its links to services, consumer groups and prices.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::query_dsl::methods::LoadQuery;
+use diesel::{PgConnection, SqliteConnection};
 use uuid::Uuid;
 
 use super::links::{
@@ -14,8 +18,8 @@ use super::schema::{
     offering_services as offering_services_table, offerings,
 };
 use super::{
-    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
-    StoreError, Table, Writable,
+    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Refs,
+    Removed, StoreError, Table, Writable,
 };
 use crate::catalogue::offering::{
     Element, ElementKind, Offering, OfferingInput, OfferingStatus, ServiceLevel,
@@ -71,17 +75,171 @@ ordered_children! {
     write |level| (&level.metric, &level.target, level.unit.as_deref())
 }
 
+/// The rows of an offering's five child tables, by offering.
+#[derive(Default)]
+struct Children {
+    services: HashMap<Uuid, Vec<Uuid>>,
+    groups: HashMap<Uuid, Vec<Uuid>>,
+    prices: HashMap<Uuid, Vec<Uuid>>,
+    elements: HashMap<Uuid, Vec<Element>>,
+    levels: HashMap<Uuid, Vec<ServiceLevel>>,
+}
+
+/// Which child table a row of [`children_of`] comes from.
+const SERVICE: i32 = 0;
+const GROUP: i32 = 1;
+const PRICE: i32 = 2;
+const ELEMENT: i32 = 3;
+const LEVEL: i32 = 4;
+
+/// A row of [`children_query`]: its table, the offering, the position (0
+/// for links), and up to three values.
+type ChildRow = (i32, String, i32, String, Option<String>, Option<String>);
+
+/// The child rows of the offerings `ids`, in one statement: a `UNION ALL`
+/// of the five tables, each row tagged with its table.
+fn children_query(
+    ids: &[String],
+) -> impl LoadQuery<'static, PgConnection, ChildRow> + LoadQuery<'static, SqliteConnection, ChildRow>
+{
+    use super::schema::{
+        offering_consumer_groups as gs, offering_elements as el, offering_prices as ps,
+        offering_service_levels as sl, offering_services as ss,
+    };
+    use diesel::sql_types::{Integer, Nullable, Text};
+
+    let tag = |t: i32| t.into_sql::<Integer>();
+    let none = || None::<String>.into_sql::<Nullable<Text>>();
+    ss::table
+        .filter(ss::offering_id.eq_any(ids.to_vec()))
+        .select((
+            tag(SERVICE),
+            ss::offering_id,
+            tag(0),
+            ss::service_id,
+            none(),
+            none(),
+        ))
+        .union_all(
+            gs::table
+                .filter(gs::offering_id.eq_any(ids.to_vec()))
+                .select((
+                    tag(GROUP),
+                    gs::offering_id,
+                    tag(0),
+                    gs::consumer_group_id,
+                    none(),
+                    none(),
+                )),
+        )
+        .union_all(
+            ps::table
+                .filter(ps::offering_id.eq_any(ids.to_vec()))
+                .select((
+                    tag(PRICE),
+                    ps::offering_id,
+                    tag(0),
+                    ps::price_id,
+                    none(),
+                    none(),
+                )),
+        )
+        .union_all(
+            el::table
+                .filter(el::offering_id.eq_any(ids.to_vec()))
+                .select((
+                    tag(ELEMENT),
+                    el::offering_id,
+                    el::position,
+                    el::kind,
+                    el::name.nullable(),
+                    el::description,
+                )),
+        )
+        .union_all(
+            sl::table
+                .filter(sl::offering_id.eq_any(ids.to_vec()))
+                .select((
+                    tag(LEVEL),
+                    sl::offering_id,
+                    sl::position,
+                    sl::metric,
+                    sl::target.nullable(),
+                    sl::unit,
+                )),
+        )
+}
+
+/// The child rows of these offerings, read in one statement: links ordered
+/// by child id, elements and service levels by position.
+fn children_of(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Children, StoreError> {
+    let mut children = Children::default();
+    if ids.is_empty() {
+        return Ok(children);
+    }
+    let ids = keys(ids);
+    // One query for both databases; the combination of selects is loaded
+    // through each backend's own connection.
+    let mut rows: Vec<ChildRow> = match conn {
+        DbConnection::Pg(pg) => children_query(&ids).load(pg)?,
+        DbConnection::Sqlite(lite) => children_query(&ids).load(lite)?,
+    };
+    rows.sort_unstable_by(|a, b| (a.0, &a.1, a.2, &a.3).cmp(&(b.0, &b.1, b.2, &b.3)));
+    for (table, offering, _, value, second, third) in rows {
+        let offering = parse_id(&offering)?;
+        match table {
+            SERVICE | GROUP | PRICE => {
+                let links = match table {
+                    SERVICE => &mut children.services,
+                    GROUP => &mut children.groups,
+                    _ => &mut children.prices,
+                };
+                links.entry(offering).or_default().push(parse_id(&value)?);
+            }
+            ELEMENT => children
+                .elements
+                .entry(offering)
+                .or_default()
+                .push(Element {
+                    kind: parse_text(&value, ElementKind::parse)?,
+                    name: second.unwrap_or_default(),
+                    description: third,
+                }),
+            _ => children
+                .levels
+                .entry(offering)
+                .or_default()
+                .push(ServiceLevel {
+                    metric: value,
+                    target: second.unwrap_or_default(),
+                    unit: third,
+                }),
+        }
+    }
+    Ok(children)
+}
+
 fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offering>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<OfferingRow>,
+    with: Refs,
+) -> Result<Vec<Offering>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Offering::KIND, &ids)?;
-    let mut services = offering_services::load(conn, &ids)?;
-    let mut groups = offering_groups::load(conn, &ids)?;
-    let mut prices = offering_prices::load(conn, &ids)?;
-    let mut elements = elements::load(conn, &ids)?;
-    let mut levels = levels::load(conn, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Offering::KIND, &ids)?;
+    let Children {
+        mut services,
+        mut groups,
+        mut prices,
+        mut elements,
+        mut levels,
+    } = children_of(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
@@ -107,13 +265,20 @@ fn assemble(conn: &mut DbConnection, rows: Vec<OfferingRow>) -> Result<Vec<Offer
 }
 
 /// The offerings with these ids, ordered by id.
-pub fn by_ids(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Offering>, StoreError> {
+pub fn by_ids(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+    with: Refs,
+) -> Result<Vec<Offering>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = offerings::table
         .filter(offerings::id.eq_any(keys(ids)))
         .select(OfferingRow::as_select())
         .order(offerings::id)
         .load(conn)?;
-    assemble(conn, rows)
+    assemble_with(conn, rows, with)
 }
 
 fn replace_children(

@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::links::{check_one, delete_row, find_and_list, ordered_children, update_row};
 use super::schema::{offering_prices, overlays};
 use super::{
-    external_refs, form, keys, meta_of, parse_id, to_db_time, DbConnection, Removed, StoreError,
-    Table, Writable,
+    external_refs, form, keys, meta_of, parse_id, to_db_time, DbConnection, Refs, Removed,
+    StoreError, Table, Writable,
 };
 use crate::catalogue::offering::ServiceLevel;
 use crate::catalogue::overlay::{Overlay, OverlayInput, PriceOverride};
@@ -61,11 +61,19 @@ ordered_children! {
 }
 
 fn assemble(conn: &mut DbConnection, rows: Vec<OverlayRow>) -> Result<Vec<Overlay>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<OverlayRow>,
+    with: Refs,
+) -> Result<Vec<Overlay>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Overlay::KIND, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Overlay::KIND, &ids)?;
     let mut levels = levels::load(conn, &ids)?;
     let mut prices = tailored_prices::load(conn, &ids)?;
     rows.into_iter()
@@ -94,14 +102,18 @@ pub fn for_groups_and_offerings(
     conn: &mut DbConnection,
     groups: &[Uuid],
     offerings: &[Uuid],
+    with: Refs,
 ) -> Result<Vec<Overlay>, StoreError> {
+    if groups.is_empty() || offerings.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = overlays::table
         .filter(overlays::consumer_group_id.eq_any(keys(groups)))
         .filter(overlays::offering_id.eq_any(keys(offerings)))
         .select(OverlayRow::as_select())
         .order(overlays::id)
         .load(conn)?;
-    assemble(conn, rows)
+    assemble_with(conn, rows, with)
 }
 
 /// How many overlays tailor for this group.

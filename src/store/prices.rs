@@ -8,8 +8,8 @@ use super::links::{delete_row, find_and_list, insert_row, offering_prices, updat
 use super::resources::money;
 use super::schema::{overlay_prices, prices};
 use super::{
-    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
-    StoreError, Table, Writable,
+    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Refs,
+    Removed, StoreError, Table, Writable,
 };
 use crate::catalogue::price::{Price, PriceInput, PriceStatus, PriceType, RecurringPeriod};
 use crate::catalogue::{Entity, Meta, RowChange};
@@ -46,11 +46,19 @@ form! {
 }
 
 fn assemble(conn: &mut DbConnection, rows: Vec<PriceRow>) -> Result<Vec<Price>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<PriceRow>,
+    with: Refs,
+) -> Result<Vec<Price>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Price::KIND, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Price::KIND, &ids)?;
     rows.into_iter()
         .map(|row| {
             let meta = meta_of(&row.id, row.created_at, row.updated_at, row.version)?;
@@ -75,13 +83,16 @@ fn assemble(conn: &mut DbConnection, rows: Vec<PriceRow>) -> Result<Vec<Price>, 
 }
 
 /// The prices with these ids, ordered by id.
-pub fn by_ids(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Price>, StoreError> {
+pub fn by_ids(conn: &mut DbConnection, ids: &[Uuid], with: Refs) -> Result<Vec<Price>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = prices::table
         .filter(prices::id.eq_any(keys(ids)))
         .select(PriceRow::as_select())
         .order(prices::id)
         .load(conn)?;
-    assemble(conn, rows)
+    assemble_with(conn, rows, with)
 }
 
 impl Table for Price {

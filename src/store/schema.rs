@@ -146,6 +146,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
     offering_consumer_groups (offering_id, consumer_group_id) {
         offering_id -> Text,
         consumer_group_id -> Text,
@@ -399,6 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     external_refs,
     idempotency_keys,
+    key_generation,
     offering_consumer_groups,
     offering_elements,
     offering_prices,

@@ -11,8 +11,8 @@ use super::links::{
 };
 use super::schema::{service_products as service_products_table, services};
 use super::{
-    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Removed,
-    StoreError, Table, Writable,
+    describe_uses, external_refs, form, keys, meta_of, parse_id, parse_text, DbConnection, Refs,
+    Removed, StoreError, Table, Writable,
 };
 use crate::catalogue::service::{PortfolioStage, Service, ServiceInput, Utility, Warranty};
 use crate::catalogue::{Entity, Errors, Meta, RowChange};
@@ -54,11 +54,19 @@ ordered_children! {
 }
 
 fn assemble(conn: &mut DbConnection, rows: Vec<ServiceRow>) -> Result<Vec<Service>, StoreError> {
+    assemble_with(conn, rows, Refs::Load)
+}
+
+fn assemble_with(
+    conn: &mut DbConnection,
+    rows: Vec<ServiceRow>,
+    with: Refs,
+) -> Result<Vec<Service>, StoreError> {
     let ids = rows
         .iter()
         .map(|r| parse_id(&r.id))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut refs = external_refs::load(conn, Service::KIND, &ids)?;
+    let mut refs = external_refs::load_when(conn, with, Service::KIND, &ids)?;
     let mut products = service_products::load(conn, &ids)?;
     let mut outcomes = outcomes::load(conn, &ids)?;
     rows.into_iter()
@@ -88,13 +96,20 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ServiceRow>) -> Result<Vec<Servic
 }
 
 /// The services with these ids, ordered by id.
-pub fn by_ids(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Service>, StoreError> {
+pub fn by_ids(
+    conn: &mut DbConnection,
+    ids: &[Uuid],
+    with: Refs,
+) -> Result<Vec<Service>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = services::table
         .filter(services::id.eq_any(keys(ids)))
         .select(ServiceRow::as_select())
         .order(services::id)
         .load(conn)?;
-    assemble(conn, rows)
+    assemble_with(conn, rows, with)
 }
 
 fn replace_children(

@@ -5,23 +5,23 @@ use uuid::Uuid;
 
 use super::links::offering_groups;
 use super::{
-    agreements, components, offerings, overlays, prices, services, DbConnection, StoreError, Table,
+    agreements, components, customers, offerings, overlays, prices, services, DbConnection, Refs,
+    StoreError, Table,
 };
 use crate::catalogue::agreement::Agreement;
-use crate::catalogue::component::Component;
 use crate::catalogue::consumer_group::ConsumerGroup;
 use crate::catalogue::customer::Customer;
 use crate::catalogue::offering::Offering;
 use crate::catalogue::overlay::Overlay;
 use crate::catalogue::price::Price;
 use crate::catalogue::service::Service;
-use crate::catalogue::view::ViewSource;
+use crate::catalogue::view::{ComponentFace, ViewSource};
 
 impl ViewSource for DbConnection {
     type Error = StoreError;
 
     fn customer(&mut self, id: Uuid) -> Result<Option<Customer>, StoreError> {
-        Customer::find(self, (), id)
+        customers::by_id(self, id, Refs::Skip)
     }
 
     fn consumer_group(&mut self, id: Uuid) -> Result<Option<ConsumerGroup>, StoreError> {
@@ -29,7 +29,7 @@ impl ViewSource for DbConnection {
     }
 
     fn agreements_of(&mut self, customer: Uuid) -> Result<Vec<Agreement>, StoreError> {
-        agreements::of_customer(self, customer)
+        agreements::of_customer(self, customer, Refs::Skip)
     }
 
     fn offerings_for_groups(&mut self, groups: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
@@ -37,19 +37,19 @@ impl ViewSource for DbConnection {
     }
 
     fn offerings(&mut self, ids: &[Uuid]) -> Result<Vec<Offering>, StoreError> {
-        offerings::by_ids(self, ids)
+        offerings::by_ids(self, ids, Refs::Skip)
     }
 
     fn prices(&mut self, ids: &[Uuid]) -> Result<Vec<Price>, StoreError> {
-        prices::by_ids(self, ids)
+        prices::by_ids(self, ids, Refs::Skip)
     }
 
     fn services(&mut self, ids: &[Uuid]) -> Result<Vec<Service>, StoreError> {
-        services::by_ids(self, ids)
+        services::by_ids(self, ids, Refs::Skip)
     }
 
-    fn components_of(&mut self, products: &[Uuid]) -> Result<Vec<Component>, StoreError> {
-        components::of_products(self, products)
+    fn components_of(&mut self, products: &[Uuid]) -> Result<Vec<ComponentFace>, StoreError> {
+        components::faces_of_products(self, products)
     }
 
     fn overlays(
@@ -57,6 +57,6 @@ impl ViewSource for DbConnection {
         groups: &[Uuid],
         offerings: &[Uuid],
     ) -> Result<Vec<Overlay>, StoreError> {
-        overlays::for_groups_and_offerings(self, groups, offerings)
+        overlays::for_groups_and_offerings(self, groups, offerings, Refs::Skip)
     }
 }

@@ -296,6 +296,126 @@ fn merge_patch_null_clears_a_field_and_lists_are_replaced_whole() {
     );
 }
 
+/// The patch schema of the entities at `item` (such as
+/// `/api/v1/products/{id}`), as the served spec states it.
+fn patch_schema<'s>(spec: &'s Value, item: &str) -> &'s Value {
+    let (path, _) = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .find(|(template, _)| {
+            let (a, b): (Vec<&str>, Vec<&str>) =
+                (template.split('/').collect(), item.split('/').collect());
+            a.len() == b.len() && a.iter().zip(&b).all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .unwrap_or_else(|| panic!("no path in the spec for {item}"));
+    let reference = spec["paths"][path]["patch"]["requestBody"]["content"]
+        ["application/merge-patch+json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{path}: a merge patch schema"));
+    spec.pointer(&reference[1..])
+        .unwrap_or_else(|| panic!("{reference}"))
+}
+
+/// Whether a schema admits null.
+fn admits_null(schema: &Value) -> bool {
+    let types = match &schema["type"] {
+        Value::Array(types) => types.clone(),
+        kind => vec![kind.clone()],
+    };
+    types.contains(&json!("null"))
+        || schema["oneOf"]
+            .as_array()
+            .is_some_and(|branches| branches.iter().any(admits_null))
+}
+
+/// A valid create body; `n` makes each one distinct.
+type Body<'a> = Box<dyn Fn(usize) -> Value + 'a>;
+
+/// A member set to null in a merge patch removes it, and the result is read
+/// as a create without it: for every member of every entity's patch schema,
+/// and every member of a member that is merged member by member, null is
+/// taken exactly where the served spec admits it, and refused with a 422
+/// naming the member everywhere else.
+#[test]
+fn null_in_a_merge_patch_is_taken_exactly_where_the_spec_admits_it() {
+    let app = TestApp::spawn_with(&[("VITRINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")]);
+    let spec = app.get("/openapi.json").json();
+    let app = &app;
+    let mut bodies: Vec<(String, Body<'_>)> = collections(app)
+        .into_iter()
+        .map(|c| (c.path, c.body as Body<'_>))
+        .collect();
+    let offering = id(&Catalogue::build(app).offering);
+    // One overlay per group and offering.
+    bodies.push((
+        "/overlays".into(),
+        Box::new(move |n| {
+            let group = app.create("/consumer-groups", json!({"name": format!("Group {n}")}));
+            json!({"consumer_group_id": id(&group), "offering_id": offering, "priority": n})
+        }),
+    ));
+    bodies.push((
+        "/webhooks".into(),
+        Box::new(|n| json!({"url": format!("http://127.0.0.1:9/hook/{n}")})),
+    ));
+
+    let (mut taken, mut refused) = (0, 0);
+    for (path, body) in &bodies {
+        let base = format!("/api/v1{path}");
+        let schema = patch_schema(&spec, &format!("{base}/x"));
+        // Each member set to null, and each member of a member that is a
+        // merge patch itself (`{"price": {"amount": null}}`).
+        let mut patches = Vec::new();
+        for (member, member_schema) in schema["properties"].as_object().expect("members") {
+            patches.push((
+                json!({ member: null }),
+                member.clone(),
+                admits_null(member_schema),
+            ));
+            let nested = member_schema["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain([member_schema])
+                .filter_map(|s| s["$ref"].as_str())
+                .find(|r| r.ends_with("Patch"));
+            if let Some(reference) = nested {
+                let nested = spec.pointer(&reference[1..]).expect("the nested patch");
+                for (inner, inner_schema) in nested["properties"].as_object().expect("members") {
+                    patches.push((
+                        json!({ member: { inner: null } }),
+                        member.clone(),
+                        admits_null(inner_schema),
+                    ));
+                }
+            }
+        }
+        for (n, (patch, member, admitted)) in patches.into_iter().enumerate() {
+            let created = app.create(path, body(n + 10));
+            let url = format!("{base}/{}", id(&created));
+            let res = app
+                .req("PATCH", &url)
+                .merge_patch(&patch)
+                .if_match(1)
+                .send();
+            if admitted {
+                assert_eq!(res.status, 200, "{base}: {patch}: {}", res.text());
+                taken += 1;
+            } else {
+                let fields = res.invalid_fields();
+                assert!(
+                    fields.iter().any(|f| f.starts_with(&member)),
+                    "{base}: {patch}: {}",
+                    res.text()
+                );
+                refused += 1;
+            }
+        }
+    }
+    println!("null in a merge patch: {taken} members take it, {refused} refuse it");
+}
+
 #[test]
 fn if_match_star_matches_any_current_version() {
     let app = TestApp::spawn();
@@ -307,6 +427,73 @@ fn if_match_star_matches_any_current_version() {
         .send();
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["name"], "Q");
+}
+
+/// Every `If-Match` built of up to three pieces of entity-tag syntax (tags,
+/// `W/`, `*`, commas, spaces and broken quotes) is read as the served spec
+/// says: only a value its pattern admits that names the current version
+/// strongly (or `*`) passes the precondition (and the patch, blanking the
+/// name, is a 422); every other is a 412 that changes nothing.
+#[test]
+fn if_match_is_read_exactly_as_the_spec_states_it() {
+    let app = TestApp::spawn();
+    let spec = app.get("/openapi.json").json();
+    let schema = &spec["paths"]["/api/v1/products/{id}"]["patch"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "If-Match"))
+        .expect("PATCH takes If-Match")["schema"];
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("http://spec.test/if-match", schema.clone())
+        .expect("a schema");
+    let index = compiler
+        .compile("http://spec.test/if-match", &mut schemas)
+        .expect("the pattern compiles");
+    let product = app.create("/products", json!({"name": "P"}));
+    let url = format!("/api/v1/products/{}", id(&product));
+
+    let pieces = [
+        "\"1\"", "W/\"1\"", "\"2\"", "\"a,b\"", "\"\"", "*", ",", " ", "\t", "1", "\"", "W/", "x",
+    ];
+    let mut values: Vec<String> = Vec::new();
+    for a in pieces {
+        values.push(a.to_owned());
+        for b in pieces {
+            values.push(format!("{a}{b}"));
+            for c in pieces {
+                values.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    // The transport trims a header's value: such a value cannot be sent as is.
+    values.retain(|v| v.trim_matches([' ', '\t']) == v && !v.is_empty());
+    values.sort();
+    values.dedup();
+
+    let mut counts = std::collections::BTreeMap::new();
+    for value in &values {
+        let valid = schemas
+            .validate(&Value::String(value.clone()), index)
+            .is_ok();
+        let res = app
+            .req("PATCH", &url)
+            .merge_patch(&json!({"name": ""}))
+            .header("If-Match", value)
+            .send();
+        let names_version_1 = value == "*"
+            || value
+                .split(',')
+                .any(|element| element.trim_matches([' ', '\t']) == "\"1\"");
+        let expected = match (valid, names_version_1) {
+            (true, true) => 422,
+            _ => 412,
+        };
+        assert_eq!(res.status, expected, "If-Match: {value:?}: {}", res.text());
+        *counts.entry(res.status).or_insert(0) += 1;
+    }
+    assert_eq!(app.get(&url).json()["version"], 1, "nothing was changed");
+    println!("If-Match: {} values, by status {counts:?}", values.len());
 }
 
 #[test]

@@ -157,10 +157,31 @@ fn an_if_match_that_names_no_version_of_ours_is_a_412() {
     let app = TestApp::spawn();
     let group = app.create("/consumer-groups", json!({"name": "G"}));
     let url = format!("/api/v1/consumer-groups/{}", id(&group));
-    // Entity tags compare as strings: "01" is not "1".
-    for value in [
-        "null", "1", "\"one\"", "", "\"1", "W/\"1\"", "\"01\"", "\"+1\"", "\" 1\"",
-    ] {
+    // Entity tags compare as strings: "01" is not "1"; a weak tag matches
+    // nothing.
+    let other_tags = [
+        "\"one\"",
+        "W/\"1\"",
+        "\"01\"",
+        "\"+1\"",
+        "\"\"",
+        "\"2\", W/\"1\"",
+    ];
+    // Not a list of entity tags: each names version 1 somewhere, and would
+    // match it if read as the tags that could be parsed.
+    let malformed = [
+        "1",
+        "\"1",
+        "\" 1\"",
+        "*, \"1\"",
+        "\"1\", *",
+        "\"1\" \"2\"",
+        "\"1\"; \"2\"",
+        "\"x\" y, \"1\"",
+        "w/\"1\", \"1\"",
+        "\"1\", 2",
+    ];
+    for value in other_tags.into_iter().chain(malformed) {
         app.req("PATCH", &url)
             .merge_patch(&json!({"name": "H"}))
             .header("If-Match", value)

@@ -303,7 +303,21 @@ impl TestApp {
 
     /// Starts a server on a new database, with extra environment settings.
     pub fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new();
+        Self::start(TestDb::new(), settings)
+    }
+
+    /// Another server on this one's database, as a second replica would be,
+    /// with extra environment settings. Drop it before this one.
+    pub fn replica(&self, settings: &[(&str, &str)]) -> TestApp {
+        let db = TestDb {
+            url: self.db.url.clone(),
+            postgres: None,
+            _dir: None,
+        };
+        Self::start(db, settings)
+    }
+
+    fn start(db: TestDb, settings: &[(&str, &str)]) -> TestApp {
         let url = db.url.clone();
         let settings: Vec<(String, String)> = settings
             .iter()
@@ -723,6 +737,13 @@ impl Server {
     /// As [`Server::start`], with at most `file_limit` open files when one
     /// is given.
     pub fn start_limited(url: &str, env: &[(&str, &str)], file_limit: Option<u32>) -> Server {
+        let mut server = Self::spawn(url, env, file_limit);
+        server.wait_until_accepting();
+        server
+    }
+
+    /// Starts `vitrine` as [`Server::start_limited`] does, without waiting.
+    pub fn spawn(url: &str, env: &[(&str, &str)], file_limit: Option<u32>) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .expect("a port")
             .local_addr()
@@ -764,13 +785,15 @@ impl Server {
                 }
             });
         }
+        Server { child, addr, log }
+    }
+
+    /// Waits until the server accepts connections; fails if it exits.
+    pub fn wait_until_accepting(&mut self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&addr).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "vitrine exited with {status}: {:?}",
-                    log.lock().expect("the log")
-                );
+        while TcpStream::connect(&self.addr).is_err() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("vitrine exited with {status}: {:?}", self.log_lines());
             }
             assert!(
                 std::time::Instant::now() < deadline,
@@ -778,7 +801,6 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Server { child, addr, log }
     }
 
     /// The process's resident memory now and at its peak, in KiB.

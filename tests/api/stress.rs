@@ -206,10 +206,18 @@ fn with_every_connection_busy_a_request_gets_503_with_retry_after_fast() {
                 .json(&json!({"name": "Patient"}))
                 .send()
         });
-        std::thread::sleep(Duration::from_millis(200));
-        let started = Instant::now();
-        let res = app.get("/api/v1/consumer-groups");
-        let waited = started.elapsed();
+        // Once the writer holds the connection (on a loaded machine it may
+        // take a while to get there), a read finds none free. The read is
+        // of a table the lock leaves alone: before the writer takes the
+        // connection, it is answered at once.
+        let (res, waited) = (0..50)
+            .find_map(|_| {
+                std::thread::sleep(Duration::from_millis(100));
+                let started = Instant::now();
+                let res = app.get("/api/v1/resources");
+                (res.status != 200).then(|| (res, started.elapsed()))
+            })
+            .expect("the writer took the only connection");
         let problem = res.problem(503);
         assert_eq!(res.header("retry-after"), Some("1"));
         assert!(problem["detail"]
@@ -222,7 +230,19 @@ fn with_every_connection_busy_a_request_gets_503_with_retry_after_fast() {
             waited.as_millis()
         );
         drop(lock);
-        let written = writer.join().expect("the writer");
+        let mut written = writer.join().expect("the writer");
+        if written.status == 503 {
+            // The server's own start-up work (pruning, the first comparison
+            // of the views) took the only connection and waited for the lock
+            // before the write could: the write was refused as busy, wrote
+            // nothing, and goes through when sent again.
+            written.problem(503);
+            assert_eq!(count(&app, "consumer-groups"), 0, "a refused write wrote");
+            written = app
+                .req("POST", "/api/v1/consumer-groups")
+                .json(&json!({"name": "Patient"}))
+                .send();
+        }
         assert_eq!(
             written.status,
             201,
@@ -230,6 +250,7 @@ fn with_every_connection_busy_a_request_gets_503_with_retry_after_fast() {
             written.text()
         );
     });
+    assert_eq!(count(&app, "consumer-groups"), 1);
     assert_eq!(app.get("/api/v1/consumer-groups").status, 200);
 }
 
@@ -416,12 +437,22 @@ fn every_acknowledged_write_survives_kill_9() {
     let (mut creates, mut patches, mut deletes) = (0, 0, 0);
     let bearer = format!("Bearer {}", crate::helpers::ADMIN_KEY);
     for round in 0..10 {
-        let kill_at = Instant::now() + Duration::from_millis(rng.range(300, 900) as u64);
+        // The kill comes after a few acknowledged writes (however slow the
+        // machine is), then at a random moment.
+        let delay = Duration::from_millis(rng.range(0, 600) as u64);
+        let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (stop, done) = std::sync::mpsc::channel::<()>();
         let killer = {
             let pid = server.child.id();
+            let answered = answered.clone();
             std::thread::spawn(move || {
-                std::thread::sleep(kill_at.saturating_duration_since(Instant::now()));
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while answered.load(std::sync::atomic::Ordering::SeqCst) < 8
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                std::thread::sleep(delay);
                 // SIGKILL, in the middle of whatever the server is doing.
                 let _ = std::process::Command::new("kill")
                     .args(["-9", &pid.to_string()])
@@ -490,7 +521,9 @@ fn every_acknowledged_write_survives_kill_9() {
                     }
                 }
             };
-            if outcome.is_none() && done.try_recv().is_ok() {
+            if outcome.is_some() {
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            } else if done.try_recv().is_ok() {
                 break;
             }
             n += 1;
@@ -813,4 +846,57 @@ fn a_statement_blocked_by_a_lock_is_given_up_after_the_statement_timeout() {
         1,
         "the blocked write wrote nothing"
     );
+}
+
+#[test]
+fn connections_that_lost_their_server_session_are_replaced_without_failing_a_request() {
+    let app = TestApp::spawn_with(&[("VITRINE_DB_POOL_SIZE", "4")]);
+    if Backend::of_url(&app.db.url) != Backend::Postgres {
+        println!("dead connections: PostgreSQL only (an SQLite file has no server to lose)");
+        return;
+    }
+    let catalogue = Catalogue::build(&app);
+    let customer_key = app.key("customer", Some(&id(&catalogue.customer)));
+    let view = format!("/api/v1/customers/{}/view", id(&catalogue.customer));
+    let product = format!("/api/v1/products/{}", id(&catalogue.product));
+    let database = app
+        .db
+        .url
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.split('?').next())
+        .expect("a database name")
+        .to_owned();
+    let mut admin = ConnectionManager::new(&app.db.url)
+        .connect()
+        .expect("a connection");
+    for round in 0..3 {
+        // Fill the pool, then end every session of the service, as a
+        // restart or a failover of the server would.
+        for _ in 0..4 {
+            assert_eq!(app.get(&product).status, 200);
+        }
+        admin
+            .batch_execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+            ))
+            .expect("end the sessions");
+        for i in 0..8 {
+            let res = match i % 3 {
+                0 => app.get(&product),
+                1 => app.req("GET", &view).key(&customer_key).send(),
+                _ => app
+                    .req("POST", "/api/v1/consumer-groups")
+                    .json(&json!({"name": format!("After {round}.{i}")}))
+                    .send(),
+            };
+            assert!(
+                res.status == 200 || res.status == 201,
+                "round {round}, request {i}: {} {}",
+                res.status,
+                res.text()
+            );
+        }
+    }
 }

@@ -51,7 +51,8 @@ fn shop(app: &TestApp) -> Shop {
     }
 }
 
-fn patch(app: &TestApp, url: &str, body: Value) {
+/// PATCHes `url` at its current version; fails the test unless it is 200.
+pub(crate) fn patch(app: &TestApp, url: &str, body: Value) {
     let version = app.get(url).json()["version"].as_i64().expect("a version");
     let res = app
         .req("PATCH", url)

@@ -133,7 +133,7 @@ pub(crate) struct Received {
 /// attempt at every `fail_every`th event, 200 otherwise.
 pub(crate) struct Receiver {
     addr: String,
-    secret: Arc<Mutex<String>>,
+    pub(crate) secret: Arc<Mutex<String>>,
     pub(crate) received: Arc<Mutex<Received>>,
     refuse_all: Arc<Mutex<bool>>,
 }
@@ -252,7 +252,7 @@ fn serve(
 }
 
 /// Every event of the feed, in order: (event id, entity id).
-fn feed(addr: &str) -> Vec<(String, String)> {
+pub(crate) fn feed(addr: &str) -> Vec<(String, String)> {
     let mut events = Vec::new();
     let mut path = "/api/v1/changes?limit=500".to_owned();
     loop {
@@ -288,7 +288,7 @@ pub(crate) const LOOPBACK: [(&str, &str); 3] = [
     ("VITRINE_WEBHOOK_RETRY_BASE_MS", "50"),
 ];
 
-fn subscribe(addr: &str, body: Value) -> (String, String) {
+pub(crate) fn subscribe(addr: &str, body: Value) -> (String, String) {
     let (status, created) =
         try_send(addr, "POST", "/api/v1/webhooks", Some(&body)).expect("an answer");
     assert_eq!(status, 201, "{created}");

@@ -304,10 +304,11 @@ fn id_parameter(what: &str) -> Value {
 }
 
 fn if_match() -> Value {
-    json!({"name": "If-Match", "in": "header", "required": false,
+    use crate::api::conditional::{HEADER, PATTERN};
+    json!({"name": HEADER, "in": "header", "required": false,
         "description": "The version the change is based on, as the ETag gave it: honoured when \
                         sent (412 when it is stale), not required.",
-        "schema": {"type": "string"}})
+        "schema": {"type": "string", "pattern": PATTERN}})
 }
 
 fn list_parameters() -> Value {

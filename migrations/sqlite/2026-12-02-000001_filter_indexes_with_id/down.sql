@@ -1,0 +1,12 @@
+DROP INDEX products_lifecycle_status_idx;
+CREATE INDEX products_lifecycle_status_idx ON products (lifecycle_status);
+DROP INDEX offerings_status_idx;
+CREATE INDEX offerings_status_idx ON offerings (status);
+DROP INDEX services_portfolio_stage_idx;
+CREATE INDEX services_portfolio_stage_idx ON services (portfolio_stage);
+DROP INDEX resources_dimension_idx;
+CREATE INDEX resources_dimension_idx ON resources (dimension);
+DROP INDEX agreements_customer_id_idx;
+CREATE INDEX agreements_customer_id_idx ON agreements (customer_id);
+DROP INDEX agreements_offering_id_idx;
+CREATE INDEX agreements_offering_id_idx ON agreements (offering_id);
