@@ -317,6 +317,9 @@ pub struct Store {
     /// turns here, first come first served, instead of polling the file's
     /// lock on the busy timeout.
     writers: std::sync::Arc<Turns>,
+    /// The background checkpoint of an SQLite store, stopped by the last
+    /// clone (after the pool: its connections are closed first).
+    _checkpoints: Option<std::sync::Arc<Checkpointer>>,
 }
 
 /// A first-come, first-served queue of turns.
@@ -379,15 +382,20 @@ impl Store {
             .test_on_check_out(false)
             .build(manager)
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        let writers = std::sync::Arc::default();
-        if backend == Backend::Sqlite {
-            checkpoint_in_background(&manager_for_checkpoints, &writers)?;
-        }
+        let writers = std::sync::Arc::<Turns>::default();
+        let checkpoints = match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(Checkpointer::start(
+                &manager_for_checkpoints,
+                writers.clone(),
+            )?)),
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,
             statement_timeout: settings.statement_timeout,
             writers,
+            _checkpoints: checkpoints,
         })
     }
 
@@ -507,36 +515,65 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// writers (a passive checkpoint: the bulk of the copying and syncing, which
 /// no writer waits for), then in a writer's turn for what they appended
 /// meanwhile, so that the log is wholly copied and the next writer starts
-/// it again from the beginning instead of growing it. It ends with the last
-/// clone of the store (`writers` is shared by all of them).
-fn checkpoint_in_background(
-    manager: &ConnectionManager,
-    writers: &std::sync::Arc<Turns>,
-) -> Result<(), StoreError> {
-    let mut conn = manager
-        .connect()
-        .map_err(|e| StoreError::Connect(e.to_string()))?;
-    let store_alive = std::sync::Arc::downgrade(writers);
-    std::thread::Builder::new()
-        .name("sqlite-checkpoint".to_owned())
-        .spawn(move || {
-            let mut checkpoint = || conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
-            loop {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                let Some(writers) = store_alive.upgrade() else {
-                    break;
-                };
-                let done = checkpoint().and_then(|()| {
-                    let _turn = writers.wait();
-                    checkpoint()
-                });
-                if let Err(e) = done {
-                    tracing::warn!(error = %e, "the background checkpoint failed");
+/// it again from the beginning instead of growing it. The last clone of the
+/// store stops it and waits until its connection is closed, so that a
+/// process ends with its database file whole.
+struct Checkpointer {
+    stopped: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(
+        manager: &ConnectionManager,
+        writers: std::sync::Arc<Turns>,
+    ) -> Result<Checkpointer, StoreError> {
+        let mut conn = manager
+            .connect()
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let stopped =
+            std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let stop = stopped.clone();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                let mut checkpoint = || conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+                let (flag, changed) = &*stop;
+                loop {
+                    let guard = flag.lock().unwrap_or_else(|e| e.into_inner());
+                    let (guard, _) = changed
+                        .wait_timeout_while(guard, CHECKPOINT_EVERY, |stopped| !*stopped)
+                        .unwrap_or_else(|e| e.into_inner());
+                    if *guard {
+                        break;
+                    }
+                    drop(guard);
+                    let done = checkpoint().and_then(|()| {
+                        let _turn = writers.wait();
+                        checkpoint()
+                    });
+                    if let Err(e) = done {
+                        tracing::warn!(error = %e, "the background checkpoint failed");
+                    }
                 }
-            }
+            })
+            .map_err(|e| StoreError::Connect(format!("no thread for checkpoints: {e}")))?;
+        Ok(Checkpointer {
+            stopped,
+            thread: Some(thread),
         })
-        .map_err(|e| StoreError::Connect(format!("no thread for checkpoints: {e}")))?;
-    Ok(())
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (flag, changed) = &*self.stopped;
+        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        changed.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// How a transaction ends when its work succeeds.

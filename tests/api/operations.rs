@@ -194,7 +194,12 @@ fn without_an_admin_key_the_start_says_how_to_make_one_and_the_command_line_make
         &[("VITRINE_DATABASE_URL", &db.url)],
         dir.path(),
     );
-    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        output.status,
+        stderr(&output)
+    );
     let secret = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     assert!(
         secret.starts_with("vit_") && !secret.contains('\n'),
@@ -247,6 +252,59 @@ fn without_an_admin_key_the_start_says_how_to_make_one_and_the_command_line_make
 }
 
 /// The lines the server logged for the request with this id.
+/// A command on an SQLite file ends with the file whole: nothing of what it
+/// wrote is left in the write-ahead log, so that the file alone (copied,
+/// backed up) holds the catalogue.
+#[test]
+fn a_command_closes_an_sqlite_file_with_all_it_wrote_inside() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("catalogue.db");
+    let url = format!("sqlite://{}", file.display());
+    let commands: [&[&str]; 4] = [
+        &["migrate"],
+        &["keys", "create", "--role", "admin", "--name", "first"],
+        &["seed", "--scale", "0.001"],
+        &["keys", "create", "--role", "admin", "--name", "second"],
+    ];
+    for args in commands {
+        let output = vitrine(args, &[("VITRINE_DATABASE_URL", &url)], dir.path());
+        assert!(
+            output.status.success(),
+            "{args:?}: {}: {}",
+            output.status,
+            stderr(&output)
+        );
+        let wal = dir.path().join("catalogue.db-wal");
+        let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(left, 0, "{args:?} left {left} bytes in {}", wal.display());
+    }
+    let copy = tempfile::tempdir().expect("a folder");
+    std::fs::copy(&file, copy.path().join("copy.db")).expect("a copy");
+    let url = format!("sqlite://{}", copy.path().join("copy.db").display());
+    let output = vitrine(
+        &["keys", "list"],
+        &[("VITRINE_DATABASE_URL", &url)],
+        copy.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        listed.contains("first") && listed.contains("second"),
+        "{listed}"
+    );
+    let output = vitrine(&["export"], &[("VITRINE_DATABASE_URL", &url)], copy.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let exported: Value = serde_json::from_slice(&output.stdout).expect("a document");
+    let offerings = exported["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|section| section["offerings"].as_array())
+        .map(Vec::len)
+        .sum::<usize>();
+    assert!(offerings > 0, "the copy holds no seeded offering");
+}
+
 fn logged(server: &Server, request_id: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
