@@ -132,6 +132,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "the time a client has to send a request's head (408 after)",
     },
     Setting {
+        variable: "VITRINE_SHUTDOWN_TIMEOUT_SECS",
+        default: "10",
+        meaning: "on SIGTERM, the time the requests under way have to finish, no connection being accepted meanwhile",
+    },
+    Setting {
         variable: "RUST_LOG",
         default: "info",
         meaning: "the log filter",
@@ -182,6 +187,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How long a client has to send a request's head before it gets 408.
     pub request_timeout: Duration,
+    /// On SIGTERM, how long the requests under way have to finish.
+    pub shutdown_timeout: Duration,
 }
 
 /// A variable with a value that cannot be used.
@@ -283,6 +290,12 @@ impl Config {
             body_timeout: millis("VITRINE_BODY_TIMEOUT_MS", 10_000, 100, 600_000)?,
             max_bodies_in_flight: number("VITRINE_MAX_BODIES_IN_FLIGHT", 64, 1, 100_000)? as usize,
             request_timeout: millis("VITRINE_REQUEST_TIMEOUT_MS", 10_000, 100, 600_000)?,
+            shutdown_timeout: Duration::from_secs(number(
+                "VITRINE_SHUTDOWN_TIMEOUT_SECS",
+                10,
+                1,
+                3600,
+            )?),
             idempotency_ttl: Duration::from_secs(
                 number("VITRINE_IDEMPOTENCY_TTL_HOURS", 24, 1, 8760)? * 3600,
             ),
@@ -350,6 +363,26 @@ fn networks(value: Option<&str>) -> Result<Destinations, ConfigError> {
 
 /// Checks that a database URL names PostgreSQL or an SQLite file, so that a
 /// typing error is refused instead of becoming a new SQLite file.
+/// Where a database URL points, without its user name and password:
+/// `host:port/database` for PostgreSQL, the file's path for SQLite.
+pub fn database_place(url: &str) -> &str {
+    match url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    {
+        Some(rest) => {
+            let rest = rest.split('?').next().unwrap_or(rest);
+            rest.rsplit_once('@').map_or(rest, |(_, place)| place)
+        }
+        None => sqlite_path(url),
+    }
+}
+
+/// The file of an SQLite database URL.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
 fn check_database_url(url: &str) -> Result<(), String> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme).filter(|s| {
         !s.is_empty()

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::catalogue::event::Event;
 use crate::catalogue::webhook::{backoff, signature, Delivery, Destinations, EventFormat, Target};
 use crate::service::Catalogue;
+use crate::shutdown::Stopping;
 use crate::store::webhooks::{Claimed, Failure};
 
 /// How deliveries are made.
@@ -54,11 +55,17 @@ const CLAIMS: i64 = 16;
 /// Events read at a time.
 const BATCH: i64 = 100;
 
-/// Starts the worker on a thread of its own.
-pub fn start(catalogue: Catalogue, settings: Settings) {
+/// Starts the worker on a thread of its own; it ends once `stopping` is
+/// raised, after the attempts under way, each subscription it held handed
+/// back.
+pub fn start(
+    catalogue: Catalogue,
+    settings: Settings,
+    stopping: Stopping,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(run(catalogue, settings));
-    });
+        actix_web::rt::System::new().block_on(run(catalogue, settings, stopping));
+    })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -71,12 +78,12 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-async fn run(catalogue: Catalogue, settings: Settings) {
+async fn run(catalogue: Catalogue, settings: Settings, stopping: Stopping) {
     // This process's leases; a restarted process takes new ones.
     let token = Uuid::now_v7().to_string();
     let client = client(&settings);
     let lease = settings.timeout * 2 + Duration::from_secs(2);
-    loop {
+    while !stopping.is_raised() {
         let until = lease_end(lease);
         let claimed = {
             let (catalogue, token) = (catalogue.clone(), token.clone());
@@ -85,7 +92,9 @@ async fn run(catalogue: Catalogue, settings: Settings) {
         match claimed {
             Ok(claimed) if !claimed.is_empty() => {
                 join_all(claimed.into_iter().map(|webhook| {
-                    deliver(&catalogue, &client, &settings, &token, lease, webhook)
+                    deliver(
+                        &catalogue, &client, &settings, &stopping, &token, lease, webhook,
+                    )
                 }))
                 .await;
             }
@@ -109,6 +118,7 @@ async fn deliver(
     catalogue: &Catalogue,
     client: &awc::Client,
     settings: &Settings,
+    stopping: &Stopping,
     token: &str,
     lease: Duration,
     webhook: Claimed,
@@ -116,7 +126,7 @@ async fn deliver(
     let id = webhook.id;
     let mut position = webhook.position;
     let (mut attempts, mut failing_since) = (webhook.attempts, webhook.failing_since);
-    loop {
+    'batches: while !stopping.is_raised() {
         let events = {
             let catalogue = catalogue.clone();
             blocking(move || catalogue.events_after(position, BATCH)).await
@@ -130,6 +140,9 @@ async fn deliver(
             }
         };
         for (seq, event) in events {
+            if stopping.is_raised() {
+                break 'batches;
+            }
             let body = if webhook.fields.wants(&event.entity_type, event.kind) {
                 body_of(catalogue, settings, &webhook, &event).await
             } else {
@@ -148,7 +161,7 @@ async fn deliver(
                 Some(Err(e)) => {
                     tracing::warn!(webhook_id = %id, event_id = %event.id, error = %e,
                         "an event could not be written for a webhook");
-                    break;
+                    break 'batches;
                 }
             };
             let attempt = attempts + 1;

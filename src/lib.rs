@@ -12,6 +12,7 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod service;
+pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -63,6 +63,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Check the configuration and the database, one line each, changing
+    /// nothing; exit 1 when either is unusable.
+    Check,
     /// Import a document of `vitrine export`: all of it, or nothing.
     Import {
         /// The document; `-` for standard input.
@@ -148,6 +151,9 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Check = command {
+        return check();
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -172,7 +178,7 @@ fn main() -> ExitCode {
         } => export(&config, kinds, changed_since),
         Command::Import { file, dry_run } => import(&config, &file, dry_run),
         Command::Seed { scale, seed } => seed_catalogue(&config, &scale, seed),
-        Command::Openapi { .. } => Ok(()),
+        Command::Openapi { .. } | Command::Check => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -186,6 +192,28 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+fn check() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            println!("configuration: {e}");
+            println!("database: not checked");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("configuration: ok");
+    telemetry::init(config.json_logs, "error");
+    let (lines, usable) = startup::check_database(&config);
+    for line in lines {
+        println!("{line}");
+    }
+    if usable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -18,9 +18,11 @@ use crate::api::body::BodyReader;
 use crate::api::{self, auth, health, tmf, AppState};
 use crate::catalogue::api_key::AdminKey;
 use crate::config::Config;
+use crate::delivery::Settings as WebhookSettings;
 use crate::error::{problem, problem_response, ApiError, PROBLEM_JSON};
 use crate::service::{self, Catalogue};
-use crate::store::{PoolSettings, Store, StoreError};
+use crate::shutdown::Stopping;
+use crate::store::{Backend, PoolSettings, Store, StoreError};
 use crate::telemetry::{RequestId, RequestSpan};
 
 /// Registers every documented route: the spec is collected from here.
@@ -363,6 +365,65 @@ pub fn open_catalogue(config: &Config) -> Result<Catalogue, StoreError> {
     Ok(Catalogue::new(store))
 }
 
+/// What `vitrine check` says of the database of `config`, one line each:
+/// whether it answers, its migrations, and whether an admin can get in;
+/// with whether it answers.
+pub fn check_database(config: &Config) -> (Vec<String>, bool) {
+    let place = crate::config::database_place(&config.database_url);
+    if Backend::of_url(&config.database_url) == Backend::Sqlite
+        && !std::path::Path::new(crate::config::sqlite_path(&config.database_url)).exists()
+    {
+        return (
+            vec![format!(
+                "database: {place} does not exist yet: `vitrine migrate` or the first start makes it"
+            )],
+            true,
+        );
+    }
+    let opened = Store::open(
+        &config.database_url,
+        &PoolSettings {
+            max_size: 1,
+            acquire_timeout: config.connect_timeout,
+            connect_timeout: config.connect_timeout,
+            statement_timeout: config.statement_timeout,
+        },
+    );
+    let store = match opened.and_then(|store| store.survey().map(|survey| (store, survey))) {
+        Ok(found) => found,
+        Err(e) => {
+            let e = e.to_string().trim().replace('\n', " ");
+            return (vec![format!("database: {place}: {e}")], false);
+        }
+    };
+    let (store, survey) = store;
+    let mut lines = vec![format!("database: ok: {} at {place}", survey.version)];
+    if survey.pending > 0 {
+        lines.push(format!(
+            "migrations: {} applied, {} pending: `vitrine migrate` or the next start applies them",
+            survey.applied, survey.pending
+        ));
+        lines.push("admin key: not checked before the migrations are applied".to_owned());
+        return (lines, true);
+    }
+    lines.push(format!(
+        "migrations: {} applied, none pending",
+        survey.applied
+    ));
+    lines.push(if config.admin_key.is_some() {
+        "admin key: VITRINE_ADMIN_KEY is set".to_owned()
+    } else {
+        match Catalogue::new(store).admin_key_exists() {
+            Ok(true) => "admin key: made with `vitrine keys create`".to_owned(),
+            Ok(false) => "admin key: none, so every call will answer 401: set VITRINE_ADMIN_KEY, \
+                 or make one with `vitrine keys create --role admin --name NAME`"
+                .to_owned(),
+            Err(e) => format!("admin key: not checked: {e}"),
+        }
+    });
+    (lines, true)
+}
+
 /// The HTTP server over `listener`, with its timeouts set deliberately.
 pub fn server(
     state: AppState,
@@ -380,7 +441,7 @@ pub fn server(
         .client_request_timeout(config.request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(30))
-        .shutdown_timeout(10)
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
         // Store work is admitted by one permit per connection (see
         // `AppState::run`), so a worker never needs more threads than that.
         .worker_max_blocking_threads(pool_size.max(1))
@@ -438,7 +499,11 @@ pub fn listen(bind: &str) -> std::io::Result<std::net::TcpListener> {
 /// Keeps the change feed to its retention and forgets expired idempotency
 /// keys: at start-up, then every hour. Every replica may do it; deleting
 /// what another deleted is harmless.
-fn prune_hourly(catalogue: Catalogue, retention: Duration) {
+fn prune_hourly(
+    catalogue: Catalogue,
+    retention: Duration,
+    stopping: Stopping,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || loop {
         let cutoff = crate::catalogue::now()
             - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(30));
@@ -462,14 +527,16 @@ fn prune_hourly(catalogue: Catalogue, retention: Duration) {
         if let Err(e) = catalogue.prune_idempotency_keys() {
             tracing::warn!(error = %e, "expired idempotency keys could not be deleted");
         }
-        std::thread::sleep(Duration::from_secs(3600));
-    });
+        if stopping.wait(Duration::from_secs(3600)) {
+            break;
+        }
+    })
 }
 
 /// Compares the customers' views after each change of the catalogue, and
 /// once a day as the day turns, recording an event for each customer whose
 /// view changed.
-fn watch_views(catalogue: Catalogue) {
+fn watch_views(catalogue: Catalogue, stopping: Stopping) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut day = None;
         loop {
@@ -483,9 +550,11 @@ fn watch_views(catalogue: Catalogue) {
                 }
                 Err(e) => tracing::warn!(error = %e, "customer views could not be compared"),
             }
-            std::thread::sleep(Duration::from_millis(250));
+            if stopping.wait(Duration::from_millis(250)) {
+                break;
+            }
         }
-    });
+    })
 }
 
 /// Serves the API until the process is stopped.
@@ -502,14 +571,33 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
              or make a key with `vitrine keys create --role admin --name NAME`"
         );
     }
-    prune_hourly(catalogue.clone(), config.event_retention);
-    let mut deliveries = config.webhooks.clone();
-    deliveries.tmf_events = Some(tmf::event_body);
-    crate::delivery::start(catalogue.clone(), deliveries);
-    watch_views(catalogue.clone());
-    let server = server(state(&config, catalogue), &config, listener)?;
+    let state = state(&config, catalogue.clone());
+    let stopping = Stopping::new();
+    let background = [
+        prune_hourly(catalogue.clone(), config.event_retention, stopping.clone()),
+        crate::delivery::start(
+            catalogue.clone(),
+            WebhookSettings {
+                tmf_events: Some(tmf::event_body),
+                ..config.webhooks.clone()
+            },
+            stopping.clone(),
+        ),
+        watch_views(catalogue, stopping.clone()),
+    ];
+    // SIGTERM stops accepting connections and lets the requests under way
+    // finish, for VITRINE_SHUTDOWN_TIMEOUT_SECS at most; SIGINT and SIGQUIT
+    // drop them at once. Either way the background work then ends.
+    let server = server(state, &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
-    server.await?;
+    let served = server.await;
+    tracing::info!("requests finished; ending the background work");
+    stopping.stop();
+    for thread in background {
+        let _ = thread.join();
+    }
+    served?;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -234,6 +234,17 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// What [`Store::survey`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// The database and its version.
+    pub version: String,
+    /// This backend's migrations the database has applied.
+    pub applied: usize,
+    /// Those it has not applied yet.
+    pub pending: usize,
+}
+
 /// How the pool is sized, and how long its connections may take.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -458,6 +469,53 @@ impl Store {
         applied
     }
 
+    /// What the database is (`PostgreSQL 15.4`, `SQLite 3.46.0`), and how
+    /// many of this backend's migrations it has applied and has not yet.
+    pub fn survey(&self) -> Result<Survey, StoreError> {
+        #[derive(QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        let query = match self.backend {
+            Backend::Postgres => {
+                "SELECT 'PostgreSQL ' || current_setting('server_version') AS version"
+            }
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version() AS version",
+        };
+        let mut conn = self.conn()?;
+        let version = diesel::sql_query(query).get_result::<Version>(&mut **conn)?;
+        let migration =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        let (known, pending) = match &mut **conn {
+            DbConnection::Pg(c) => (
+                diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(
+                    &POSTGRES_MIGRATIONS,
+                )
+                .map_err(migration)?
+                .len(),
+                c.pending_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(migration)?
+                    .len(),
+            ),
+            DbConnection::Sqlite(c) => (
+                diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+                    &SQLITE_MIGRATIONS,
+                )
+                .map_err(migration)?
+                .len(),
+                c.pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(migration)?
+                    .len(),
+            ),
+        };
+        Ok(Survey {
+            version: version.version,
+            applied: known - pending,
+            pending,
+        })
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.single(|conn| Ok(conn.batch_execute("SELECT 1")?))
@@ -516,8 +574,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// no writer waits for), then in a writer's turn for what they appended
 /// meanwhile, so that the log is wholly copied and the next writer starts
 /// it again from the beginning instead of growing it. The last clone of the
-/// store stops it and waits until its connection is closed, so that a
-/// process ends with its database file whole.
+/// store stops it and waits for a last checkpoint that empties the log, so
+/// that a process ends with its database file whole.
 struct Checkpointer {
     stopped: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -545,6 +603,11 @@ impl Checkpointer {
                         .wait_timeout_while(guard, CHECKPOINT_EVERY, |stopped| !*stopped)
                         .unwrap_or_else(|e| e.into_inner());
                     if *guard {
+                        // The last word: all of the log into the file, and
+                        // the log emptied, whatever connection is still open.
+                        if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)") {
+                            tracing::warn!(error = %e, "the last checkpoint failed");
+                        }
                         break;
                     }
                     drop(guard);

@@ -305,6 +305,114 @@ fn a_command_closes_an_sqlite_file_with_all_it_wrote_inside() {
     assert!(offerings > 0, "the copy holds no seeded offering");
 }
 
+fn stdout_lines(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `vitrine check`: one line for the configuration, then the database, its
+/// migrations and the admin key; exit 1 when the configuration or the
+/// database cannot be used; nothing written.
+#[test]
+fn check_says_in_one_line_each_what_is_wrong_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("catalogue.db");
+    let url = format!("sqlite://{}", file.display());
+    let check = |env: &[(&str, &str)]| {
+        let output = vitrine(&["check"], env, dir.path());
+        let lines = stdout_lines(&output);
+        assert!(
+            lines.iter().all(|l| [
+                "configuration: ",
+                "database: ",
+                "migrations: ",
+                "admin key: "
+            ]
+            .iter()
+            .any(|label| l.starts_with(label))),
+            "{lines:?}"
+        );
+        (output.status.success(), lines)
+    };
+
+    let (ok, lines) = check(&[
+        ("VITRINE_DATABASE_URL", &url),
+        ("VITRINE_DB_POOL_SIZE", "0"),
+    ]);
+    assert!(!ok);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("configuration: VITRINE_DB_POOL_SIZE"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1], "database: not checked");
+
+    let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &url)]);
+    assert!(ok, "{lines:?}");
+    assert_eq!(lines[0], "configuration: ok");
+    assert!(lines[1].contains("does not exist yet"), "{lines:?}");
+    assert!(!file.exists(), "check made the file");
+
+    let migrated = vitrine(&["migrate"], &[("VITRINE_DATABASE_URL", &url)], dir.path());
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &url)]);
+    assert!(ok, "{lines:?}");
+    assert!(lines[1].starts_with("database: ok: SQLite 3."), "{lines:?}");
+    assert!(lines[2].ends_with("applied, none pending"), "{lines:?}");
+    assert!(lines[3].starts_with("admin key: none"), "{lines:?}");
+    let (_, lines) = check(&[
+        ("VITRINE_DATABASE_URL", &url),
+        ("VITRINE_ADMIN_KEY", "an-admin-key-of-sixteen"),
+    ]);
+    assert_eq!(lines[3], "admin key: VITRINE_ADMIN_KEY is set");
+
+    // The test database, on whichever backend the suite runs.
+    let db = TestDb::new();
+    let migrated = vitrine(
+        &["migrate"],
+        &[("VITRINE_DATABASE_URL", &db.url)],
+        dir.path(),
+    );
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &db.url)]);
+    assert!(ok, "{lines:?}");
+    assert!(lines[2].ends_with("applied, none pending"), "{lines:?}");
+
+    // A database that never answers: refused in bounded time, its password
+    // never shown.
+    let (listener, addr) = silent_listener();
+    let held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let until = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < until {
+            if let Ok((c, _)) = listener.accept() {
+                held.push(c);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let started = Instant::now();
+    let (ok, lines) = check(&[
+        (
+            "VITRINE_DATABASE_URL",
+            &format!("postgres://vitrine:s3cret-word@{addr}/vitrine"),
+        ),
+        ("VITRINE_DB_CONNECT_TIMEOUT_SECS", "2"),
+    ]);
+    assert!(!ok);
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with(&format!("database: {addr}/vitrine: could not connect")),
+        "{lines:?}"
+    );
+    assert!(!lines.concat().contains("s3cret"), "{lines:?}");
+    drop(held);
+}
+
 fn logged(server: &Server, request_id: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -439,4 +547,193 @@ fn the_readme_lists_every_setting_the_binary_reads() {
             setting.default
         );
     }
+}
+
+/// What became of one request sent while the server may be stopping.
+#[derive(Debug)]
+enum Outcome {
+    /// No connection: nothing was sent.
+    Refused,
+    /// A whole answer.
+    Answered(u16, Value),
+    /// Sent, and the connection ended without an answer.
+    Unanswered,
+}
+
+fn create_resource(addr: &str, name: &str) -> Outcome {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return Outcome::Refused;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let body = json!({"name": name, "dimension": "information_and_technology"}).to_string();
+    let request = format!(
+        "POST /api/v1/resources HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        crate::helpers::ADMIN_KEY,
+        body.len()
+    );
+    let mut raw = Vec::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_end(&mut raw).is_err() {
+        return Outcome::Unanswered;
+    }
+    let text = String::from_utf8_lossy(&raw);
+    match text.split_once("\r\n\r\n").and_then(|(head, body)| {
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    }) {
+        Some((status, body)) => Outcome::Answered(status, body),
+        None => Outcome::Unanswered,
+    }
+}
+
+/// SIGTERM under load: the server stops accepting, finishes what it took
+/// (a body still arriving included), ends its background work and exits 0;
+/// every acknowledged write is there, and nothing was written that its
+/// client did not hear of.
+#[test]
+fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let db = TestDb::new();
+    let mut server = Server::start(
+        &db.url,
+        &[
+            ("RUST_LOG", "info"),
+            ("VITRINE_SHUTDOWN_TIMEOUT_SECS", "20"),
+        ],
+    );
+    let addr = server.addr.clone();
+    let ready = Instant::now() + Duration::from_secs(20);
+    while send_raw(&addr, "GET", "/health/ready", &[], None).map(|r| r.0) != Some(200) {
+        assert!(Instant::now() < ready, "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let unanswered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let ended = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (addr, acknowledged, unanswered, ended) = (
+                addr.clone(),
+                acknowledged.clone(),
+                unanswered.clone(),
+                ended.clone(),
+            );
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    let name = format!("R{w}.{n}");
+                    match create_resource(&addr, &name) {
+                        Outcome::Answered(201, _) => acknowledged.lock().expect("list").push(name),
+                        Outcome::Answered(status, body) => {
+                            panic!("{name}: {status} {body}")
+                        }
+                        Outcome::Unanswered => unanswered.lock().expect("list").push(name),
+                        Outcome::Refused if ended.load(Ordering::SeqCst) => break,
+                        Outcome::Refused => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // A request whose body is still arriving when the signal comes.
+    let mut slow = std::net::TcpStream::connect(&addr).expect("a connection");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a timeout");
+    let body = json!({"name": "Slow", "dimension": "value_streams_and_processes"}).to_string();
+    let (first, rest) = body.split_at(10);
+    write!(
+        slow,
+        "POST /api/v1/resources HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        crate::helpers::ADMIN_KEY,
+        body.len()
+    )
+    .expect("the head");
+    slow.flush().expect("sent");
+
+    while acknowledged.lock().expect("list").len() < 100 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let signalled = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    std::thread::sleep(Duration::from_millis(500));
+    slow.write_all(rest.as_bytes())
+        .expect("the rest of the body");
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("a status") {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(30),
+            "still running: {:?}",
+            server.log_lines()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stopped_in = signalled.elapsed();
+    ended.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.join().expect("a writer");
+    }
+    assert!(status.success(), "{status}: {:?}", server.log_lines());
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        server.log_lines().iter().any(|l| l.contains("stopped")),
+        "{:?}",
+        server.log_lines()
+    );
+
+    let server = Server::start(&db.url, &[]);
+    let mut stored = std::collections::BTreeSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(cursor) => format!("/api/v1/resources?limit=500&cursor={cursor}"),
+            None => "/api/v1/resources?limit=500".to_owned(),
+        };
+        let (status, page) =
+            crate::helpers::try_send(&server.addr, "GET", &path, None).expect("a page");
+        assert_eq!(status, 200, "{page}");
+        for item in page["items"].as_array().expect("items") {
+            stored.insert(item["name"].as_str().expect("a name").to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let acknowledged: std::collections::BTreeSet<String> = acknowledged
+        .lock()
+        .expect("list")
+        .iter()
+        .cloned()
+        .chain(["Slow".to_owned()])
+        .collect();
+    let unanswered = unanswered.lock().expect("list").clone();
+    println!(
+        "SIGTERM under load: exited {status} after {} ms; {} writes acknowledged, all stored; \
+         {} sent but never taken (none stored)",
+        stopped_in.as_millis(),
+        acknowledged.len(),
+        unanswered.len()
+    );
+    assert_eq!(
+        stored, acknowledged,
+        "stored writes differ from acknowledged ones"
+    );
 }
