@@ -549,6 +549,62 @@ fn the_readme_lists_every_setting_the_binary_reads() {
     }
 }
 
+/// The compose file and the Dockerfile name only settings the binary knows,
+/// and the replicas' environment is a configuration it accepts.
+#[test]
+fn the_compose_file_configures_the_replicas_with_settings_the_binary_knows() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let known: Vec<&str> = vitrine::config::SETTINGS
+        .iter()
+        .map(|s| s.variable)
+        .collect();
+    let mut environment = std::collections::BTreeMap::new();
+    for file in ["docker-compose.yml", "Dockerfile"] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect("the file");
+        let mut named = 0;
+        for (i, _) in text.match_indices("VITRINE_") {
+            let name: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            assert!(known.contains(&name.as_str()), "{file} names {name}");
+            named += 1;
+        }
+        assert!(named > 0, "{file} names no setting");
+        for line in text.lines() {
+            let line = line.trim().trim_start_matches("ENV ");
+            let Some((name, value)) = line.split_once([':', '=']) else {
+                continue;
+            };
+            if !name.starts_with("VITRINE_") || name.contains(' ') {
+                continue;
+            }
+            // `${NAME:-default}` is its default; `${NAME:?message}` must be set.
+            let value = value.trim().trim_matches('"');
+            let value = match value.split_once(":-") {
+                Some((_, default)) if value.starts_with("${") => {
+                    default.trim_end_matches('}').to_owned()
+                }
+                _ if value.starts_with("${") && value.contains(":?") => {
+                    "an-admin-key-from-the-environment".to_owned()
+                }
+                _ => value.replace("${POSTGRES_PASSWORD:-vitrine}", "vitrine"),
+            };
+            environment.insert(name.to_owned(), value);
+        }
+    }
+    for name in ["VITRINE_DATABASE_URL", "VITRINE_ADMIN_KEY", "VITRINE_BIND"] {
+        assert!(environment.contains_key(name), "{name}: {environment:?}");
+    }
+    let config = vitrine::config::Config::from_lookup(|name| environment.get(name).cloned())
+        .unwrap_or_else(|e| panic!("{e}: {environment:?}"));
+    assert!(config
+        .database_url
+        .starts_with("postgres://vitrine:vitrine@db:5432/"));
+    assert_eq!(config.bind, "0.0.0.0:8080");
+    assert!(config.json_logs);
+}
+
 /// What became of one request sent while the server may be stopping.
 #[derive(Debug)]
 enum Outcome {
