@@ -162,6 +162,7 @@ pub fn app(
     .split_for_parts();
     app.app_data(web::Data::new(routes_of_spec))
         .route("/docs", web::get().to(docs_redirect))
+        .configure(api::preview::configure)
         .service(
             SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", spec)

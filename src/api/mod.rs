@@ -18,6 +18,7 @@ pub mod memory;
 pub mod offerings;
 pub mod overlays;
 pub mod pagination;
+pub mod preview;
 pub mod prices;
 pub mod products;
 pub mod resources;

@@ -15,6 +15,7 @@ mod lifecycle;
 mod migrations;
 mod model;
 mod operations;
+mod preview;
 mod references;
 mod replicas;
 mod seed;
