@@ -132,6 +132,11 @@ pub const SETTINGS: &[Setting] = &[
         meaning: "the time a client has to send a request's head (408 after)",
     },
     Setting {
+        variable: "VITRINE_METRICS_BIND",
+        default: "none",
+        meaning: "the address, host:port, to serve /metrics on (Prometheus text format), apart from the API's; none served when unset",
+    },
+    Setting {
         variable: "VITRINE_SHUTDOWN_TIMEOUT_SECS",
         default: "10",
         meaning: "on SIGTERM, the time the requests under way have to finish, no connection being accepted meanwhile",
@@ -189,6 +194,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// On SIGTERM, how long the requests under way have to finish.
     pub shutdown_timeout: Duration,
+    /// Where `/metrics` is served, when it is.
+    pub metrics_bind: Option<String>,
 }
 
 /// A variable with a value that cannot be used.
@@ -259,6 +266,22 @@ impl Config {
             variable: "VITRINE_BIND",
             message,
         })?;
+        let metrics_bind = match get("VITRINE_METRICS_BIND") {
+            None => None,
+            Some(metrics) if metrics == bind => return Err(ConfigError {
+                variable: "VITRINE_METRICS_BIND",
+                message: format!(
+                    "must differ from VITRINE_BIND ({bind}): /metrics is served apart from the API"
+                ),
+            }),
+            Some(metrics) => {
+                check_bind(&metrics).map_err(|message| ConfigError {
+                    variable: "VITRINE_METRICS_BIND",
+                    message,
+                })?;
+                Some(metrics)
+            }
+        };
         let public_base_url = match get("VITRINE_PUBLIC_BASE_URL") {
             None => None,
             Some(url) => Some(check_base_url(&url).map_err(|message| ConfigError {
@@ -270,6 +293,7 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("http://{bind}"));
         Ok(Config {
+            metrics_bind,
             public_base_url,
             database_url,
             bind,

@@ -166,6 +166,7 @@ async fn deliver(
             };
             let attempt = attempts + 1;
             let delivery = send(client, settings, &webhook, &event, body, attempt).await;
+            crate::metrics::webhook_attempt(delivery.delivered);
             let held = if delivery.delivered {
                 let (catalogue, token) = (catalogue.clone(), token.to_owned());
                 let until = lease_end(lease);

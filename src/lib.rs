@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod metrics;
 pub mod service;
 pub mod shutdown;
 pub mod startup;

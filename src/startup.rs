@@ -181,7 +181,31 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(as_problem))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(request_id_header))
+        .wrap(from_fn(api::metrics::count_requests))
         .wrap(TracingLogger::<RequestSpan>::new())
+}
+
+/// The server of `/metrics` over `listener`: one worker, no signal of its
+/// own (it stops when the API's server has).
+pub fn metrics_server(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let state = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(api::metrics::scrape))
+            .default_service(web::to(|| async {
+                actix_web::HttpResponse::NotFound()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("Only /metrics is here.\n")
+            }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
 }
 
 /// `/docs` is the folder `/docs/`, where the page's relative assets resolve.
@@ -565,6 +589,13 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         bind: config.bind.clone(),
         source,
     })?;
+    let metrics_listener = match &config.metrics_bind {
+        Some(bind) => Some(listen(bind).map_err(|source| StartError::Bind {
+            bind: bind.clone(),
+            source,
+        })?),
+        None => None,
+    };
     let catalogue = open_catalogue(&config)?;
     if config.admin_key.is_none() && !catalogue.admin_key_exists()? {
         tracing::warn!(
@@ -589,9 +620,22 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     // SIGTERM stops accepting connections and lets the requests under way
     // finish, for VITRINE_SHUTDOWN_TIMEOUT_SECS at most; SIGINT and SIGQUIT
     // drop them at once. Either way the background work then ends.
+    let metrics = match metrics_listener {
+        Some(listener) => {
+            let server = metrics_server(state.clone(), listener)?;
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            tracing::info!(bind = config.metrics_bind.as_deref(), "serving /metrics");
+            Some(handle)
+        }
+        None => None,
+    };
     let server = server(state, &config, listener)?;
     tracing::info!(bind = %config.bind, "serving");
     let served = server.await;
+    if let Some(metrics) = metrics {
+        metrics.stop(true).await;
+    }
     tracing::info!("requests finished; ending the background work");
     stopping.stop();
     for thread in background {

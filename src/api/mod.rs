@@ -15,6 +15,7 @@ pub mod customers;
 pub mod health;
 pub mod idempotency;
 pub mod memory;
+pub mod metrics;
 pub mod offerings;
 pub mod overlays;
 pub mod pagination;
@@ -135,17 +136,25 @@ impl AppState {
         F: FnOnce(&Catalogue) -> Result<T, E> + Send + 'static,
         E: Into<ApiError> + Send + 'static,
     {
-        let permit =
-            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let waited = tokio::time::timeout(
+                    self.acquire_timeout,
+                    self.permits.clone().acquire_owned(),
+                )
                 .await
                 .ok()
-                .and_then(Result::ok)
-                .ok_or_else(|| {
+                .and_then(Result::ok);
+                crate::metrics::pool_waited(waited.is_none());
+                waited.ok_or_else(|| {
                     ApiError::Unavailable(
                         "The database is busy: every connection is in use. Try again shortly."
                             .to_owned(),
                     )
-                })?;
+                })?
+            }
+        };
         let catalogue = self.catalogue.clone();
         let outcome = web::block(move || {
             let _permit = permit;

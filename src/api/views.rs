@@ -109,9 +109,17 @@ where
     F: FnOnce(&Catalogue) -> Result<(i64, Option<Arc<ServedView>>), ApiError> + Send + 'static,
 {
     if let Some(kept) = generation.and_then(|g| state.views.get(g, &key)) {
+        crate::metrics::view_from_memory();
         return Ok(Some(kept));
     }
-    let (read_at, view) = state.run(make).await?;
+    let (read_at, view) = state
+        .run(move |catalogue| {
+            let started = std::time::Instant::now();
+            let made = make(catalogue);
+            crate::metrics::view_built(started.elapsed());
+            made
+        })
+        .await?;
     if let Some(view) = &view {
         state.views.put(read_at, key, view.clone(), view.size());
     }

@@ -288,6 +288,11 @@ impl Catalogue {
         self.read(|tx| customer_view(tx, id, on))
     }
 
+    /// The pool's connections: lent out, idle, and at most.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        self.store.pool_state()
+    }
+
     /// The catalogue's and the keys' generations, in one statement: while
     /// they stay the same, nothing committed has changed a view or a key.
     pub fn generations(&self) -> Result<Generations, Error> {

@@ -115,6 +115,11 @@ impl Catalogue {
         })
     }
 
+    /// Events after each active subscription's position, summed.
+    pub fn webhook_backlog(&self) -> Result<i64, Error> {
+        Ok(self.store.read(rows::backlog)?)
+    }
+
     /// Leases to `token`, until `until`, up to `limit` subscriptions with
     /// events to deliver.
     pub fn claim_webhooks(

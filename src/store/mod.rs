@@ -410,6 +410,16 @@ impl Store {
         })
     }
 
+    /// The pool's connections: lent out, idle, and at most.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections - state.idle_connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     /// The database behind this store.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -223,6 +223,20 @@ fn due(last: i64, now: NaiveDateTime) -> _ {
         )
 }
 
+/// Events after each active subscription's position, summed: what the
+/// webhooks have yet to be sent or to skip.
+pub fn backlog(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    let Some(last) = super::events::bounds(conn)?.map(|(_, last)| last) else {
+        return Ok(0);
+    };
+    let active: &'static str = WebhookStatus::Active.as_str();
+    let positions: Vec<i64> = webhooks::table
+        .filter(webhooks::status.eq(active))
+        .select(webhooks::position)
+        .load(conn)?;
+    Ok(positions.iter().map(|p| (last - p).max(0)).sum())
+}
+
 /// Whether any subscription is due for delivery at `now`: a read, so that
 /// looking for work takes no write lock.
 pub fn any_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<bool, StoreError> {

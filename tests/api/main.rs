@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod layers;
 mod lifecycle;
+mod metrics;
 mod migrations;
 mod model;
 mod operations;
