@@ -268,12 +268,14 @@ impl Config {
         })?;
         let metrics_bind = match get("VITRINE_METRICS_BIND") {
             None => None,
-            Some(metrics) if metrics == bind => return Err(ConfigError {
-                variable: "VITRINE_METRICS_BIND",
-                message: format!(
+            Some(metrics) if metrics == bind => {
+                return Err(ConfigError {
+                    variable: "VITRINE_METRICS_BIND",
+                    message: format!(
                     "must differ from VITRINE_BIND ({bind}): /metrics is served apart from the API"
                 ),
-            }),
+                })
+            }
             Some(metrics) => {
                 check_bind(&metrics).map_err(|message| ConfigError {
                     variable: "VITRINE_METRICS_BIND",
@@ -385,8 +387,6 @@ fn networks(value: Option<&str>) -> Result<Destinations, ConfigError> {
     Ok(Destinations::new(allowed))
 }
 
-/// Checks that a database URL names PostgreSQL or an SQLite file, so that a
-/// typing error is refused instead of becoming a new SQLite file.
 /// Where a database URL points, without its user name and password:
 /// `host:port/database` for PostgreSQL, the file's path for SQLite.
 pub fn database_place(url: &str) -> &str {
@@ -407,6 +407,8 @@ pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
 }
 
+/// Checks that a database URL names PostgreSQL or an SQLite file, so that a
+/// typing error is refused instead of becoming a new SQLite file.
 fn check_database_url(url: &str) -> Result<(), String> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme).filter(|s| {
         !s.is_empty()
@@ -442,8 +444,13 @@ fn check_sqlite_path(path: &str) -> Result<(), String> {
         .chars()
         .find(|c| *c == ':' || *c == '%' || c.is_control())
     {
+        // A mistyped URL may hold a password: what comes before `@` is
+        // not repeated.
+        let shown = path
+            .rsplit_once('@')
+            .map_or(path.to_owned(), |(_, place)| format!("...@{place}"));
         return Err(format!(
-            "`{path}` is neither a PostgreSQL URL nor an SQLite file path (it holds {c:?}): \
+            "`{shown}` is neither a PostgreSQL URL nor an SQLite file path (it holds {c:?}): \
              use postgres://user@host:port/database, or a path such as vitrine.db"
         ));
     }

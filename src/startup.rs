@@ -431,6 +431,14 @@ pub fn check_database(config: &Config) -> (Vec<String>, bool) {
         lines.push("admin key: not checked before the migrations are applied".to_owned());
         return (lines, true);
     }
+    if survey.unknown > 0 {
+        lines.push(format!(
+            "migrations: {} applied, none pending, and {} this build does not know: \
+             a newer build migrated this database",
+            survey.applied, survey.unknown
+        ));
+        return (lines, false);
+    }
     lines.push(format!(
         "migrations: {} applied, none pending",
         survey.applied
@@ -604,6 +612,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         );
     }
     let state = state(&config, catalogue.clone());
+    let closing = catalogue.clone();
     let stopping = Stopping::new();
     let background = [
         prune_hourly(catalogue.clone(), config.event_retention, stopping.clone()),
@@ -641,6 +650,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     for thread in background {
         let _ = thread.join();
     }
+    // The HTTP workers may drop their clones of the catalogue after this
+    // returns: the store's own background work ends here.
+    closing.close();
     served?;
     tracing::info!("stopped");
     Ok(())

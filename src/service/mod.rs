@@ -293,6 +293,11 @@ impl Catalogue {
         self.store.pool_state()
     }
 
+    /// Ends the store's background work (see [`Store::close`]).
+    pub fn close(&self) {
+        self.store.close();
+    }
+
     /// The catalogue's and the keys' generations, in one statement: while
     /// they stay the same, nothing committed has changed a view or a key.
     pub fn generations(&self) -> Result<Generations, Error> {

@@ -243,6 +243,9 @@ pub struct Survey {
     pub applied: usize,
     /// Those it has not applied yet.
     pub pending: usize,
+    /// Migrations it has applied that this build does not know (a newer
+    /// build's).
+    pub unknown: usize,
 }
 
 /// How the pool is sized, and how long its connections may take.
@@ -330,7 +333,7 @@ pub struct Store {
     writers: std::sync::Arc<Turns>,
     /// The background checkpoint of an SQLite store, stopped by the last
     /// clone (after the pool: its connections are closed first).
-    _checkpoints: Option<std::sync::Arc<Checkpointer>>,
+    checkpoints: Option<std::sync::Arc<Checkpointer>>,
 }
 
 /// A first-come, first-served queue of turns.
@@ -406,8 +409,17 @@ impl Store {
             backend,
             statement_timeout: settings.statement_timeout,
             writers,
-            _checkpoints: checkpoints,
+            checkpoints,
         })
+    }
+
+    /// Ends the background work of the store, for a process that stops
+    /// while clones of it may still be alive: an SQLite store checkpoints a
+    /// last time, emptying its log, and no more.
+    pub fn close(&self) {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.finish();
+        }
     }
 
     /// The pool's connections: lent out, idle, and at most.
@@ -480,7 +492,8 @@ impl Store {
     }
 
     /// What the database is (`PostgreSQL 15.4`, `SQLite 3.46.0`), and how
-    /// many of this backend's migrations it has applied and has not yet.
+    /// many of this backend's migrations it has applied and has not yet;
+    /// without writing anything.
     pub fn survey(&self) -> Result<Survey, StoreError> {
         #[derive(QueryableByName)]
         struct Version {
@@ -493,36 +506,63 @@ impl Store {
             }
             Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version() AS version",
         };
+        #[derive(QueryableByName)]
+        struct Present {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            present: bool,
+        }
+        #[derive(QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
         let mut conn = self.conn()?;
-        let version = diesel::sql_query(query).get_result::<Version>(&mut **conn)?;
+        let conn = &mut **conn;
+        let version = diesel::sql_query(query).get_result::<Version>(conn)?;
         let migration =
             |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
-        let (known, pending) = match &mut **conn {
-            DbConnection::Pg(c) => (
+        // Read only: the harness would make its table where it is missing.
+        let (known, present): (Vec<String>, &str) = match self.backend {
+            Backend::Postgres => (
                 diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(
                     &POSTGRES_MIGRATIONS,
                 )
                 .map_err(migration)?
-                .len(),
-                c.pending_migrations(POSTGRES_MIGRATIONS)
-                    .map_err(migration)?
-                    .len(),
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+                "SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS present",
             ),
-            DbConnection::Sqlite(c) => (
+            Backend::Sqlite => (
                 diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
                     &SQLITE_MIGRATIONS,
                 )
                 .map_err(migration)?
-                .len(),
-                c.pending_migrations(SQLITE_MIGRATIONS)
-                    .map_err(migration)?
-                    .len(),
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+                 AND name = '__diesel_schema_migrations') AS present",
             ),
         };
+        let applied: std::collections::BTreeSet<String> = if diesel::sql_query(present)
+            .get_result::<Present>(conn)?
+            .present
+        {
+            diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+                .load::<Applied>(conn)?
+                .into_iter()
+                .map(|a| a.version)
+                .collect()
+        } else {
+            std::collections::BTreeSet::new()
+        };
+        let known_applied = known.iter().filter(|v| applied.contains(*v)).count();
         Ok(Survey {
             version: version.version,
-            applied: known - pending,
-            pending,
+            applied: known_applied,
+            pending: known.len() - known_applied,
+            unknown: applied.len() - known_applied,
         })
     }
 
@@ -588,7 +628,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// that a process ends with its database file whole.
 struct Checkpointer {
     stopped: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Checkpointer {
@@ -633,19 +673,25 @@ impl Checkpointer {
             .map_err(|e| StoreError::Connect(format!("no thread for checkpoints: {e}")))?;
         Ok(Checkpointer {
             stopped,
-            thread: Some(thread),
+            thread: std::sync::Mutex::new(Some(thread)),
         })
+    }
+
+    /// Stops the checkpoints and waits for the last one.
+    fn finish(&self) {
+        let (flag, changed) = &*self.stopped;
+        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        changed.notify_all();
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (flag, changed) = &*self.stopped;
-        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        changed.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.finish();
     }
 }
 

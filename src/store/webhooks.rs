@@ -223,18 +223,16 @@ fn due(last: i64, now: NaiveDateTime) -> _ {
         )
 }
 
-/// Events after each active subscription's position, summed: what the
-/// webhooks have yet to be sent or to skip.
+/// Events after each active subscription's position, counted and summed:
+/// what the webhooks have yet to be sent or to skip.
 pub fn backlog(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    let Some(last) = super::events::bounds(conn)?.map(|(_, last)| last) else {
-        return Ok(0);
-    };
+    use super::schema::events;
     let active: &'static str = WebhookStatus::Active.as_str();
-    let positions: Vec<i64> = webhooks::table
+    Ok(events::table
+        .inner_join(webhooks::table.on(events::seq.gt(webhooks::position)))
         .filter(webhooks::status.eq(active))
-        .select(webhooks::position)
-        .load(conn)?;
-    Ok(positions.iter().map(|p| (last - p).max(0)).sum())
+        .count()
+        .get_result(conn)?)
 }
 
 /// Whether any subscription is due for delivery at `now`: a read, so that

@@ -251,7 +251,6 @@ fn without_an_admin_key_the_start_says_how_to_make_one_and_the_command_line_make
     assert_eq!(products(), 401, "a revoked key authenticates nothing");
 }
 
-/// The lines the server logged for the request with this id.
 /// A command on an SQLite file ends with the file whole: nothing of what it
 /// wrote is left in the write-ahead log, so that the file alone (copied,
 /// backed up) holds the catalogue.
@@ -355,6 +354,33 @@ fn check_says_in_one_line_each_what_is_wrong_and_changes_nothing() {
     assert!(lines[1].contains("does not exist yet"), "{lines:?}");
     assert!(!file.exists(), "check made the file");
 
+    // A database that was never migrated: its migrations pending, and
+    // nothing made in it by looking.
+    std::fs::File::create(&file).expect("an empty file");
+    let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &url)]);
+    assert!(ok, "{lines:?}");
+    assert!(lines[2].starts_with("migrations: 0 applied,"), "{lines:?}");
+    assert!(lines[2].contains("pending"), "{lines:?}");
+    let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &url)]);
+    assert!(
+        ok && lines[2].starts_with("migrations: 0 applied,"),
+        "{lines:?}"
+    );
+    {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn =
+            diesel::SqliteConnection::establish(&file.display().to_string()).expect("the file");
+        let tables = diesel::sql_query("SELECT count(*) AS n FROM sqlite_master")
+            .get_result::<Count>(&mut conn)
+            .expect("a count");
+        assert_eq!(tables.n, 0, "check made a table");
+    }
+
     let migrated = vitrine(&["migrate"], &[("VITRINE_DATABASE_URL", &url)], dir.path());
     assert!(migrated.status.success(), "{}", stderr(&migrated));
     let (ok, lines) = check(&[("VITRINE_DATABASE_URL", &url)]);
@@ -413,6 +439,7 @@ fn check_says_in_one_line_each_what_is_wrong_and_changes_nothing() {
     drop(held);
 }
 
+/// The lines the server logged for the request with this id.
 fn logged(server: &Server, request_id: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -660,6 +687,7 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
         &[
             ("RUST_LOG", "info"),
             ("VITRINE_SHUTDOWN_TIMEOUT_SECS", "20"),
+            ("VITRINE_BODY_TIMEOUT_MS", "60000"),
         ],
     );
     let addr = server.addr.clone();
@@ -697,6 +725,11 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
         })
         .collect();
 
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().expect("list").len() < 100 {
+        assert!(Instant::now() < deadline, "the writers made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     // A request whose body is still arriving when the signal comes.
     let mut slow = std::net::TcpStream::connect(&addr).expect("a connection");
     slow.set_read_timeout(Some(Duration::from_secs(30)))
@@ -714,9 +747,6 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
     .expect("the head");
     slow.flush().expect("sent");
 
-    while acknowledged.lock().expect("list").len() < 100 {
-        std::thread::sleep(Duration::from_millis(10));
-    }
     let signalled = Instant::now();
     let kill = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
@@ -749,10 +779,19 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
     assert!(status.success(), "{status}: {:?}", server.log_lines());
     std::thread::sleep(Duration::from_millis(100));
     assert!(
-        server.log_lines().iter().any(|l| l.contains("stopped")),
+        server
+            .log_lines()
+            .iter()
+            .any(|l| l.ends_with("vitrine::startup: stopped")),
         "{:?}",
         server.log_lines()
     );
+    // An SQLite store ends with its log empty: the file alone is whole.
+    if vitrine::store::Backend::of_url(&db.url) == vitrine::store::Backend::Sqlite {
+        let wal = format!("{}-wal", vitrine::config::sqlite_path(&db.url));
+        let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(left, 0, "{wal} holds {left} bytes after the stop");
+    }
 
     let server = Server::start(&db.url, &[]);
     let mut stored = std::collections::BTreeSet::new();

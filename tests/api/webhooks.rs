@@ -523,3 +523,99 @@ fn a_subscription_that_keeps_failing_is_paused_and_resumes_when_asked() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// On SIGTERM the worker finishes the attempt under way and hands its
+/// subscription back: a replica started next delivers the rest at once,
+/// without waiting for the lease to run out, and no event is missed.
+#[test]
+fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_on_at_once() {
+    let db = TestDb::new();
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = db_url(&db, &dir);
+    // A slow receiver, so that deliveries are under way at the signal. The
+    // lease is twice the timeout and two seconds: 22 s.
+    let receiver = Receiver::start(0, Duration::from_millis(200));
+    let env = [
+        ("VITRINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8"),
+        ("VITRINE_WEBHOOK_TIMEOUT_MS", "10000"),
+    ];
+    let mut server = Server::start(&url, &env);
+    let (_, secret) = subscribe(&server.addr, json!({"url": receiver.url()}));
+    *receiver.secret.lock().expect("the secret") = secret;
+    for i in 0..30 {
+        let (status, created) = try_send(
+            &server.addr,
+            "POST",
+            "/api/v1/resources",
+            Some(&json!({"name": format!("R{i}"), "dimension": "partners_and_suppliers"})),
+        )
+        .expect("an answer");
+        assert_eq!(status, 201, "{created}");
+    }
+    let feed = feed(&server.addr);
+    let delivered = |receiver: &Receiver| -> Vec<String> {
+        let received = receiver.received.lock().expect("the record");
+        received
+            .requests
+            .iter()
+            .filter(|r| r.2 == 200)
+            .map(|r| r.0.clone())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while delivered(&receiver).len() < 3 {
+        assert!(Instant::now() < deadline, "no delivery began");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exited = server.child.wait().expect("an exit");
+    assert!(exited.success(), "{exited}");
+    let before = delivered(&receiver).len();
+    assert!(
+        before < feed.len(),
+        "every event was delivered before the signal"
+    );
+
+    let restarted = Instant::now();
+    let server = Server::start(&url, &env);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut resumed_after = None;
+    loop {
+        let now = delivered(&receiver);
+        if resumed_after.is_none() && now.len() > before {
+            resumed_after = Some(restarted.elapsed());
+        }
+        if now.iter().collect::<BTreeSet<_>>().len() >= feed.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} events delivered",
+            now.len(),
+            feed.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let resumed_after = resumed_after.expect("a delivery after the restart");
+    println!(
+        "SIGTERM mid-delivery: {before} of {} events delivered before it; the next replica \
+         went on after {} ms (the lease: 22 s)",
+        feed.len(),
+        resumed_after.as_millis()
+    );
+    assert!(resumed_after < Duration::from_secs(10), "{resumed_after:?}");
+    let mut first_seen = Vec::new();
+    let mut seen = BTreeSet::new();
+    for event in delivered(&receiver) {
+        if seen.insert(event.clone()) {
+            first_seen.push(event);
+        }
+    }
+    let expected: Vec<String> = feed.iter().map(|(e, _)| e.clone()).collect();
+    assert_eq!(first_seen, expected, "delivered in feed order");
+    drop(server);
+}

@@ -378,17 +378,17 @@
     try {
       // One request first: a key that may not read the catalogue is told so
       // once, not once per service.
-      const services = serviceIds.length ? [await api(`${API}/services/${serviceIds[0]}`)] : [];
+      const services = serviceIds.length ? [await api(`${API}/services/${encodeURIComponent(serviceIds[0])}`)] : [];
       if (stale()) return;
-      services.push(...await mapLimit(serviceIds.slice(1), PARALLEL, (id) => api(`${API}/services/${id}`)));
+      services.push(...await mapLimit(serviceIds.slice(1), PARALLEL, (id) => api(`${API}/services/${encodeURIComponent(id)}`)));
       if (stale()) return;
       const productIds = unique(services.flatMap((s) => s.product_ids));
       const priceIds = unique(view.offerings.flatMap((o) => o.prices.map((p) => p.id)));
       const [products, components, offerings, prices] = await Promise.all([
-        mapLimit(productIds, PARALLEL, (id) => api(`${API}/products/${id}`)),
-        mapLimit(productIds, PARALLEL, (id) => listAll(`${API}/products/${id}/components`)),
-        mapLimit(offeringIds, PARALLEL, (id) => api(`${API}/offerings/${id}`)),
-        mapLimit(priceIds, PARALLEL, (id) => api(`${API}/prices/${id}`)),
+        mapLimit(productIds, PARALLEL, (id) => api(`${API}/products/${encodeURIComponent(id)}`)),
+        mapLimit(productIds, PARALLEL, (id) => listAll(`${API}/products/${encodeURIComponent(id)}/components`)),
+        mapLimit(offeringIds, PARALLEL, (id) => api(`${API}/offerings/${encodeURIComponent(id)}`)),
+        mapLimit(priceIds, PARALLEL, (id) => api(`${API}/prices/${encodeURIComponent(id)}`)),
       ]);
       if (stale()) return;
       state.internal = {
