@@ -165,44 +165,61 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// A family of samples, each with its labels (none when empty).
+fn family<V: std::fmt::Display>(
+    out: &mut String,
+    (name, kind, help): (&str, &str, &str),
+    samples: impl IntoIterator<Item = (String, V)>,
+) {
+    header(out, name, kind, help);
+    for (labels, value) in samples {
+        let _ = if labels.is_empty() {
+            writeln!(out, "{name} {value}")
+        } else {
+            writeln!(out, "{name}{{{labels}}} {value}")
+        };
+    }
+}
+
 /// Everything counted, and `scraped`, in the Prometheus text format.
 pub fn render(scraped: &Scraped) -> String {
     let registry = registry();
+    let counted = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
     let mut out = String::new();
-    header(
+    family(
         &mut out,
-        "vitrine_build_info",
-        "gauge",
-        "The running build: 1, labelled with its version.",
-    );
-    let _ = writeln!(
-        out,
-        "vitrine_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
+        (
+            "vitrine_build_info",
+            "gauge",
+            "The running build: 1, labelled with its version.",
+        ),
+        [(format!("version=\"{}\"", env!("CARGO_PKG_VERSION")), 1)],
     );
 
-    header(
+    let requests = registry.requests.lock().unwrap_or_else(|e| e.into_inner());
+    family(
         &mut out,
-        "vitrine_http_requests_total",
-        "counter",
-        "Requests answered, by method, route template and status.",
+        (
+            "vitrine_http_requests_total",
+            "counter",
+            "Requests answered, by method, route template and status.",
+        ),
+        requests.iter().map(|((method, route, status), count)| {
+            (
+                format!(
+                    "method=\"{}\",route=\"{}\",status=\"{status}\"",
+                    escape(method),
+                    escape(route)
+                ),
+                *count,
+            )
+        }),
     );
-    for ((method, route, status), count) in registry
-        .requests
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        let _ = writeln!(
-            out,
-            "vitrine_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {count}",
-            escape(method),
-            escape(route)
-        );
-    }
+    drop(requests);
+    let latency = "vitrine_http_request_duration_seconds";
     header(
         &mut out,
-        "vitrine_http_request_duration_seconds",
+        latency,
         "histogram",
         "The time from a request's head to its answer, by method and route template.",
     );
@@ -213,7 +230,7 @@ pub fn render(scraped: &Scraped) -> String {
         .iter()
     {
         let labels = format!("method=\"{}\",route=\"{}\"", escape(method), escape(route));
-        histogram.write(&mut out, "vitrine_http_request_duration_seconds", &labels);
+        histogram.write(&mut out, latency, &labels);
     }
 
     header(
@@ -227,89 +244,85 @@ pub fn render(scraped: &Scraped) -> String {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .write(&mut out, "vitrine_view_build_seconds", "");
-    header(
+    family(
         &mut out,
-        "vitrine_views_from_memory_total",
-        "counter",
-        "Views served from this replica's memory, unchanged since they were read.",
-    );
-    let _ = writeln!(
-        out,
-        "vitrine_views_from_memory_total {}",
-        registry.views_from_memory.load(Ordering::Relaxed)
+        (
+            "vitrine_views_from_memory_total",
+            "counter",
+            "Views served from this replica's memory, unchanged since they were read.",
+        ),
+        [(String::new(), counted(&registry.views_from_memory))],
     );
 
-    header(
+    family(
         &mut out,
-        "vitrine_db_pool_connections",
-        "gauge",
-        "The database connections held, by state.",
+        (
+            "vitrine_db_pool_connections",
+            "gauge",
+            "The database connections held, by state.",
+        ),
+        [
+            ("state=\"in_use\"".to_owned(), scraped.pool_in_use),
+            ("state=\"idle\"".to_owned(), scraped.pool_idle),
+        ],
     );
-    let _ = writeln!(
-        out,
-        "vitrine_db_pool_connections{{state=\"in_use\"}} {}",
-        scraped.pool_in_use
-    );
-    let _ = writeln!(
-        out,
-        "vitrine_db_pool_connections{{state=\"idle\"}} {}",
-        scraped.pool_idle
-    );
-    header(
+    family(
         &mut out,
-        "vitrine_db_pool_max_connections",
-        "gauge",
-        "The database connections held at most (VITRINE_DB_POOL_SIZE).",
+        (
+            "vitrine_db_pool_max_connections",
+            "gauge",
+            "The database connections held at most (VITRINE_DB_POOL_SIZE).",
+        ),
+        [(String::new(), scraped.pool_max)],
     );
-    let _ = writeln!(out, "vitrine_db_pool_max_connections {}", scraped.pool_max);
-    header(
+    family(
         &mut out,
-        "vitrine_db_pool_waits_total",
-        "counter",
-        "Requests that found every connection in use and waited for one.",
+        (
+            "vitrine_db_pool_waits_total",
+            "counter",
+            "Requests that found every connection in use and waited for one.",
+        ),
+        [(String::new(), counted(&registry.pool_waits))],
     );
-    let _ = writeln!(
-        out,
-        "vitrine_db_pool_waits_total {}",
-        registry.pool_waits.load(Ordering::Relaxed)
-    );
-    header(
+    family(
         &mut out,
-        "vitrine_db_pool_timeouts_total",
-        "counter",
-        "Requests that waited VITRINE_DB_ACQUIRE_TIMEOUT_MS for a connection in vain (503).",
-    );
-    let _ = writeln!(
-        out,
-        "vitrine_db_pool_timeouts_total {}",
-        registry.pool_timeouts.load(Ordering::Relaxed)
+        (
+            "vitrine_db_pool_timeouts_total",
+            "counter",
+            "Requests that waited VITRINE_DB_ACQUIRE_TIMEOUT_MS for a connection in vain (503).",
+        ),
+        [(String::new(), counted(&registry.pool_timeouts))],
     );
 
-    header(
-        &mut out,
-        "vitrine_webhook_deliveries_total",
-        "counter",
-        "Attempts to deliver an event to a webhook by this replica, by outcome.",
-    );
     let deliveries = registry
         .deliveries
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    for outcome in ["delivered", "failed"] {
-        let _ = writeln!(
-            out,
-            "vitrine_webhook_deliveries_total{{outcome=\"{outcome}\"}} {}",
-            deliveries.get(outcome).copied().unwrap_or(0)
-        );
-    }
+    family(
+        &mut out,
+        (
+            "vitrine_webhook_deliveries_total",
+            "counter",
+            "Attempts to deliver an event to a webhook by this replica, by outcome.",
+        ),
+        ["delivered", "failed"].map(|outcome| {
+            (
+                format!("outcome=\"{outcome}\""),
+                deliveries.get(outcome).copied().unwrap_or(0),
+            )
+        }),
+    );
+    drop(deliveries);
     if let Some(backlog) = scraped.webhook_backlog {
-        header(
+        family(
             &mut out,
-            "vitrine_webhook_backlog_events",
-            "gauge",
-            "Events of the change feed after each active webhook's position, summed.",
+            (
+                "vitrine_webhook_backlog_events",
+                "gauge",
+                "Events of the change feed after each active webhook's position, counted and summed.",
+            ),
+            [(String::new(), backlog)],
         );
-        let _ = writeln!(out, "vitrine_webhook_backlog_events {backlog}");
     }
     out
 }

@@ -32,15 +32,14 @@ fn silent_listener() -> (TcpListener, String) {
     (listener, addr)
 }
 
-#[test]
-fn a_database_that_never_answers_fails_the_start_in_bounded_time_with_one_line() {
-    let dir = tempfile::tempdir().expect("a folder");
+/// A server that takes every connection and holds it, saying nothing, for
+/// `period`; where it listens.
+fn holding_listener(period: Duration) -> (std::thread::JoinHandle<()>, String) {
     let (listener, addr) = silent_listener();
-    // Accept and hold every connection, saying nothing.
     let held = std::thread::spawn(move || {
         let mut held = Vec::new();
         listener.set_nonblocking(true).expect("non-blocking");
-        let until = Instant::now() + Duration::from_secs(15);
+        let until = Instant::now() + period;
         while Instant::now() < until {
             if let Ok((c, _)) = listener.accept() {
                 held.push(c);
@@ -48,6 +47,13 @@ fn a_database_that_never_answers_fails_the_start_in_bounded_time_with_one_line()
             std::thread::sleep(Duration::from_millis(10));
         }
     });
+    (held, addr)
+}
+
+#[test]
+fn a_database_that_never_answers_fails_the_start_in_bounded_time_with_one_line() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let (held, addr) = holding_listener(Duration::from_secs(15));
     let started = Instant::now();
     let output = vitrine(
         &["serve"],
@@ -408,18 +414,7 @@ fn check_says_in_one_line_each_what_is_wrong_and_changes_nothing() {
 
     // A database that never answers: refused in bounded time, its password
     // never shown.
-    let (listener, addr) = silent_listener();
-    let held = std::thread::spawn(move || {
-        let mut held = Vec::new();
-        listener.set_nonblocking(true).expect("non-blocking");
-        let until = Instant::now() + Duration::from_secs(8);
-        while Instant::now() < until {
-            if let Ok((c, _)) = listener.accept() {
-                held.push(c);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    });
+    let (held, addr) = holding_listener(Duration::from_secs(8));
     let started = Instant::now();
     let (ok, lines) = check(&[
         (

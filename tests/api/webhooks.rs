@@ -165,6 +165,27 @@ impl Receiver {
     pub(crate) fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
+
+    /// The events it took (answered 200), in the order they came.
+    pub(crate) fn delivered(&self) -> Vec<String> {
+        let received = self.received.lock().expect("the record");
+        received
+            .requests
+            .iter()
+            .filter(|r| r.2 == 200)
+            .map(|r| r.0.clone())
+            .collect()
+    }
+}
+
+/// Each event once, where it was first seen.
+fn first_seen(events: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    events
+        .iter()
+        .filter(|e| seen.insert(e.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn verify(secret: &str, timestamp: &str, body: &[u8], signature: &str) -> bool {
@@ -356,15 +377,7 @@ fn a_receiver_gets_every_event_signed_in_order_and_again_after_a_kill_9() {
 
     let deadline = Instant::now() + Duration::from_secs(90);
     let delivered = loop {
-        let delivered: Vec<String> = {
-            let received = receiver.received.lock().expect("the record");
-            received
-                .requests
-                .iter()
-                .filter(|r| r.2 == 200)
-                .map(|r| r.0.clone())
-                .collect()
-        };
+        let delivered = receiver.delivered();
         let distinct: BTreeSet<&String> = delivered.iter().collect();
         if distinct.len() >= feed.len() {
             break delivered;
@@ -385,15 +398,8 @@ fn a_receiver_gets_every_event_signed_in_order_and_again_after_a_kill_9() {
     // Each event once at least, the first deliveries in feed order; what
     // comes again comes after the kill, repeated from the last position
     // that was recorded.
-    let mut first_seen = Vec::new();
-    let mut seen = BTreeSet::new();
-    for event in &delivered {
-        if seen.insert(event.clone()) {
-            first_seen.push(event.clone());
-        }
-    }
     let expected: Vec<String> = feed.iter().map(|(e, _)| e.clone()).collect();
-    assert_eq!(first_seen, expected, "delivered in feed order");
+    assert_eq!(first_seen(&delivered), expected, "delivered in feed order");
     let retried = received.requests.iter().filter(|r| r.2 == 500).count();
     assert!(retried >= feed.len() / 5 - 1, "{retried}");
     println!(
@@ -553,17 +559,8 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
         assert_eq!(status, 201, "{created}");
     }
     let feed = feed(&server.addr);
-    let delivered = |receiver: &Receiver| -> Vec<String> {
-        let received = receiver.received.lock().expect("the record");
-        received
-            .requests
-            .iter()
-            .filter(|r| r.2 == 200)
-            .map(|r| r.0.clone())
-            .collect()
-    };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while delivered(&receiver).len() < 3 {
+    while receiver.delivered().len() < 3 {
         assert!(Instant::now() < deadline, "no delivery began");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -574,7 +571,7 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
     assert!(status.success());
     let exited = server.child.wait().expect("an exit");
     assert!(exited.success(), "{exited}");
-    let before = delivered(&receiver).len();
+    let before = receiver.delivered().len();
     assert!(
         before < feed.len(),
         "every event was delivered before the signal"
@@ -585,7 +582,7 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut resumed_after = None;
     loop {
-        let now = delivered(&receiver);
+        let now = receiver.delivered();
         if resumed_after.is_none() && now.len() > before {
             resumed_after = Some(restarted.elapsed());
         }
@@ -608,14 +605,11 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
         resumed_after.as_millis()
     );
     assert!(resumed_after < Duration::from_secs(10), "{resumed_after:?}");
-    let mut first_seen = Vec::new();
-    let mut seen = BTreeSet::new();
-    for event in delivered(&receiver) {
-        if seen.insert(event.clone()) {
-            first_seen.push(event);
-        }
-    }
     let expected: Vec<String> = feed.iter().map(|(e, _)| e.clone()).collect();
-    assert_eq!(first_seen, expected, "delivered in feed order");
+    assert_eq!(
+        first_seen(&receiver.delivered()),
+        expected,
+        "delivered in feed order"
+    );
     drop(server);
 }
