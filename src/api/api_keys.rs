@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::auth::{Caller, Permission};
 use super::pagination::{list_query, list_type};
-use super::responses::{CreateKeyErrors, DeleteErrors, GetErrors, ListErrors};
+use super::responses::{CreateKeyErrors, DeleteErrors, GetErrors, ListErrors, WhoErrors};
 use super::{body, idempotency, AppState};
 use crate::catalogue::api_key::{ApiKey, ApiKeyFilter, ApiKeyInput, CreatedApiKey, Role};
 use crate::error::ApiError;
@@ -25,6 +25,39 @@ list_query! {
 list_type! {
     /// A page of API keys (never their secrets).
     ApiKeyList of ApiKey
+}
+
+/// The key a request was made with: what it may do, and for a customer key
+/// whose view it reads.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "key_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a10", "role": "customer",
+    "customer_id": "0193a5c4-7d2e-7c41-9a40-2f6e1d3b8a11"
+}))]
+pub struct Me {
+    /// The key's id; null for the key of `VITRINE_ADMIN_KEY`, which is not
+    /// stored.
+    pub key_id: Option<Uuid>,
+    /// What the key may do.
+    pub role: Role,
+    /// The customer a `customer` key is bound to; null for the other roles.
+    pub customer_id: Option<Uuid>,
+}
+
+#[utoipa::path(
+    tag = "api-keys",
+    summary = "Who am I",
+    description = "The key this request was made with: its id, its role and, for a `customer` key, its customer. Any valid key may ask; a client learns with it what it may call, and a customer key whose view to read.",
+    responses((status = 200, description = "The caller's key.", body = Me), WhoErrors),
+    security(("api_key" = []))
+)]
+#[get("/me")]
+pub async fn get_me(caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        key_id: caller.key_id,
+        role: caller.role,
+        customer_id: caller.customer_id,
+    })
 }
 
 #[utoipa::path(

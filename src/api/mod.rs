@@ -249,6 +249,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         .service(overlays::delete_overlay)
         .service(overlays::get_overlay_by_ref)
         .service(overlays::put_overlay_by_ref)
+        .service(api_keys::get_me)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::get_api_key)

@@ -119,6 +119,10 @@ macro_rules! error_set {
 }
 
 error_set!(
+    /// The errors of a read that only needs a valid key.
+    WhoErrors = [400, 401, 500, 503]
+);
+error_set!(
     /// The errors of a list.
     ListErrors = [400, 401, 403, 500, 503]
 );

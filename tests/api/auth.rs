@@ -11,6 +11,8 @@ use crate::helpers::{id, Catalogue, TestApp, ADMIN_KEY};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Kind {
+    /// Any valid key.
+    AnyKey,
     Read,
     Write,
     Keys,
@@ -178,6 +180,7 @@ fn endpoints<'a>(app: &'a TestApp, c: &'a Catalogue) -> Vec<Endpoint<'a>> {
         };
         list.push(("delete", Kind::Write, Box::new(delete)));
     }
+    list.push(("who am I", Kind::AnyKey, read("/api/v1/me".into())));
     list.push(("list keys", Kind::Keys, read("/api/v1/api-keys".into())));
     list.push((
         "create key",
@@ -246,6 +249,7 @@ fn the_role_matrix_holds_on_every_endpoint() {
             let allowed = matches!(
                 (caller, kind),
                 ("admin", _)
+                    | ("editor" | "viewer" | "customer", Kind::AnyKey)
                     | ("editor" | "viewer", Kind::Read | Kind::OwnView)
                     | ("editor", Kind::Write)
                     | ("customer", Kind::OwnView)
@@ -291,9 +295,44 @@ fn the_role_matrix_holds_on_every_endpoint() {
     println!("role matrix: {probes} probes");
     assert_eq!(
         probes,
-        52 * callers.len(),
+        53 * callers.len(),
         "every endpoint of /api/v1, by every caller"
     );
+}
+
+/// `/api/v1/me` tells each key what it is, and nothing of any other key.
+#[test]
+fn each_key_learns_its_own_role_and_customer() {
+    let app = TestApp::spawn();
+    let c = Catalogue::build(&app);
+    let me = |key: &str| {
+        let res = app.req("GET", "/api/v1/me").key(key).send();
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
+    };
+    assert_eq!(
+        me(ADMIN_KEY),
+        json!({"key_id": null, "role": "admin", "customer_id": null})
+    );
+    for role in ["admin", "editor", "viewer"] {
+        let key = app.key(role, None);
+        let answer = me(&key);
+        assert_eq!(answer["role"], role);
+        assert_eq!(answer["customer_id"], Value::Null);
+        assert!(key.contains(&answer["key_id"].as_str().expect("an id").replace('-', "")));
+    }
+    let customer = app.key("customer", Some(&id(&c.customer)));
+    let answer = me(&customer);
+    assert_eq!(answer["role"], "customer");
+    assert_eq!(answer["customer_id"], json!(id(&c.customer)));
+    let mut keys: Vec<&str> = answer
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["customer_id", "key_id", "role"], "nothing else");
 }
 
 #[test]

@@ -180,7 +180,7 @@
 
   // ---- the key ----
 
-  function connect(key) {
+  async function connect(key) {
     state.key = key;
     try {
       if (ui.remember.checked) sessionStorage.setItem(KEY_STORE, key);
@@ -188,9 +188,35 @@
     } catch {
       // Storage may be off; the key then lives in memory only.
     }
-    state.restricted = false;
+    clearProblem();
     resetSubject();
+    // A key pasted again meanwhile makes this answer an old one.
+    const seq = ++state.listSeq;
+    let me;
+    try {
+      me = await api(`${API}/me`);
+    } catch (problem) {
+      if (seq !== state.listSeq) return;
+      ui.subjectForm.hidden = true;
+      showProblem(problem, 'Checking the key');
+      return;
+    }
+    if (seq !== state.listSeq) return;
     ui.subjectForm.hidden = false;
+    if (me.role === 'customer' && me.customer_id) {
+      // A key bound to one customer reads that customer's view only: not the
+      // list of customers, nor the internal catalogue.
+      state.restricted = true;
+      state.kind = 'customer';
+      document.querySelector('input[name="kind"][value="customer"]').checked = true;
+      applyKindLabels();
+      setInternalAvailable(false, 'A key bound to one customer sees that customer\'s view only: the internal catalogue is not for it.');
+      ui.find.value = me.customer_id;
+      state.subject = { kind: 'customer', id: me.customer_id };
+      loadView();
+      return;
+    }
+    state.restricted = false;
     setInternalAvailable(true);
     loadList(false);
   }
