@@ -417,7 +417,11 @@ pub fn check_database(config: &Config) -> (Vec<String>, bool) {
     let store = match opened.and_then(|store| store.survey().map(|survey| (store, survey))) {
         Ok(found) => found,
         Err(e) => {
-            let e = e.to_string().trim().replace('\n', " ");
+            let e = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             return (vec![format!("database: {place}: {e}")], false);
         }
     };
