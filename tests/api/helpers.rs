@@ -588,6 +588,18 @@ impl Response {
     }
 }
 
+/// The names of an object's members, sorted.
+pub fn member_names(object: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 /// The id of an entity.
 pub fn id(entity: &Value) -> String {
     entity["id"].as_str().expect("an id").to_owned()
