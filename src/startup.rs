@@ -479,6 +479,9 @@ pub fn server(
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(30))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
+        // `serve` handles the signals: the background work must hear of
+        // them too.
+        .disable_signals()
         // Store work is admitted by one permit per connection (see
         // `AppState::run`), so a worker never needs more threads than that.
         .worker_max_blocking_threads(pool_size.max(1))
@@ -630,9 +633,6 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         ),
         watch_views(catalogue, stopping.clone()),
     ];
-    // SIGTERM stops accepting connections and lets the requests under way
-    // finish, for VITRINE_SHUTDOWN_TIMEOUT_SECS at most; SIGINT and SIGQUIT
-    // drop them at once. Either way the background work then ends.
     let metrics = match metrics_listener {
         Some(listener) => {
             let server = metrics_server(state.clone(), listener)?;
@@ -644,6 +644,18 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         None => None,
     };
     let server = server(state, &config, listener)?;
+    // SIGTERM stops accepting connections and lets the requests under way
+    // finish, for VITRINE_SHUTDOWN_TIMEOUT_SECS at most; SIGINT and SIGQUIT
+    // drop them at once. The background work is told at the same moment, so
+    // that a webhook attempt under way ends beside the requests, not after.
+    let handle = server.handle();
+    let signalled = stopping.clone();
+    actix_web::rt::spawn(async move {
+        let graceful = stop_signal().await;
+        tracing::info!(graceful, "stopping");
+        signalled.stop();
+        handle.stop(graceful).await;
+    });
     tracing::info!(bind = %config.bind, "serving");
     let served = server.await;
     if let Some(metrics) = metrics {
@@ -660,6 +672,27 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The first of SIGTERM (true: a graceful stop), SIGINT or SIGQUIT (false:
+/// at once); never, where signals cannot be listened to.
+async fn stop_signal() -> bool {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    use futures_util::future::{select, Either};
+    let listen = |kind| {
+        signal(kind).map_err(|e| tracing::warn!(error = %e, "signals cannot be listened to"))
+    };
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = (
+        listen(SignalKind::terminate()),
+        listen(SignalKind::interrupt()),
+        listen(SignalKind::quit()),
+    ) else {
+        return std::future::pending().await;
+    };
+    let term = std::pin::pin!(term.recv());
+    let int = std::pin::pin!(int.recv());
+    let quit = std::pin::pin!(quit.recv());
+    matches!(select(term, select(int, quit)).await, Either::Left(_))
 }
 
 #[cfg(test)]
