@@ -599,18 +599,16 @@ fn watch_views(catalogue: Catalogue, stopping: Stopping) -> std::thread::JoinHan
 
 /// Serves the API until the process is stopped.
 pub async fn serve(config: Config) -> Result<(), StartError> {
-    // The address first: a port in use is found before the database is touched.
-    let listener = listen(&config.bind).map_err(|source| StartError::Bind {
-        bind: config.bind.clone(),
-        source,
-    })?;
-    let metrics_listener = match &config.metrics_bind {
-        Some(bind) => Some(listen(bind).map_err(|source| StartError::Bind {
+    // The addresses first: a port in use is found before the database is
+    // touched.
+    let bound = |bind: &String| {
+        listen(bind).map_err(|source| StartError::Bind {
             bind: bind.clone(),
             source,
-        })?),
-        None => None,
+        })
     };
+    let listener = bound(&config.bind)?;
+    let metrics_listener = config.metrics_bind.as_ref().map(bound).transpose()?;
     let catalogue = open_catalogue(&config)?;
     if config.admin_key.is_none() && !catalogue.admin_key_exists()? {
         tracing::warn!(

@@ -519,28 +519,14 @@ impl Store {
         let mut conn = self.conn()?;
         let conn = &mut **conn;
         let version = diesel::sql_query(query).get_result::<Version>(conn)?;
-        let migration =
-            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
         // Read only: the harness would make its table where it is missing.
-        let (known, present): (Vec<String>, &str) = match self.backend {
+        let (known, present) = match self.backend {
             Backend::Postgres => (
-                diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(
-                    &POSTGRES_MIGRATIONS,
-                )
-                .map_err(migration)?
-                .iter()
-                .map(|m| m.name().version().to_string())
-                .collect(),
+                versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?,
                 "SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS present",
             ),
             Backend::Sqlite => (
-                diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
-                    &SQLITE_MIGRATIONS,
-                )
-                .map_err(migration)?
-                .iter()
-                .map(|m| m.name().version().to_string())
-                .collect(),
+                versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
                  AND name = '__diesel_schema_migrations') AS present",
             ),
@@ -792,6 +778,18 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreError> {
         }),
     };
     applied.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// The versions of the migrations of `source`, for the backend `DB`.
+fn versions<DB: diesel::backend::Backend>(
+    source: &EmbeddedMigrations,
+) -> Result<Vec<String>, StoreError> {
+    let migrations = diesel::migration::MigrationSource::<DB>::migrations(source)
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect())
 }
 
 /// The advisory lock that PostgreSQL sessions take in turn to migrate.

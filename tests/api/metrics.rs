@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::helpers::{id, send_raw, try_send, Server, TestDb};
-use crate::webhooks::{db_url, subscribe, Receiver, LOOPBACK};
+use crate::webhooks::{db_url, Receiver, LOOPBACK};
 
 /// Every sample of a scrape, by series (`name{labels}`).
 fn scrape(addr: &str) -> (String, BTreeMap<String, f64>) {
@@ -84,8 +84,7 @@ fn metrics_are_served_apart_and_count_what_was_done() {
 
     // A receiver that refuses the first attempt at every third event.
     let receiver = Receiver::start(3, Duration::ZERO);
-    let (_, secret) = subscribe(&addr, json!({"url": receiver.url()}));
-    *receiver.secret.lock().expect("the secret") = secret;
+    receiver.subscribe_at(&addr, json!({}));
     let (status, group) = try_send(
         &addr,
         "POST",

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use vitrine::store::{Backend, ConnectionManager};
 
 use crate::helpers::{id, send_raw, try_send, Server, TestDb, ADMIN_KEY};
-use crate::webhooks::{db_url, feed, subscribe, Receiver, LOOPBACK};
+use crate::webhooks::{db_url, feed, Receiver, LOOPBACK};
 
 /// How many migrations start-up must apply on an empty database.
 fn migrations(backend: Backend) -> usize {
@@ -102,8 +102,7 @@ fn two_replicas_started_together_on_an_empty_database_serve_one_catalogue() {
     assert_eq!(recorded as usize, total);
 
     let receiver = Receiver::start(0, Duration::ZERO);
-    let (_, secret) = subscribe(&a.addr, json!({"url": receiver.url()}));
-    *receiver.secret.lock().expect("the secret") = secret;
+    receiver.subscribe_at(&a.addr, json!({}));
 
     // Writes through both, each read back through the other.
     let replicas = [&a.addr, &b.addr];

@@ -166,6 +166,17 @@ impl Receiver {
         format!("http://{}/hook", self.addr)
     }
 
+    /// Subscribes it at `addr` with `filters` (entity types, kinds), and
+    /// keeps the subscription's secret to verify what comes; the
+    /// subscription's id.
+    pub(crate) fn subscribe_at(&self, addr: &str, filters: Value) -> String {
+        let mut body = filters;
+        body["url"] = json!(self.url());
+        let (webhook, secret) = subscribe(addr, body);
+        *self.secret.lock().expect("the secret") = secret;
+        webhook
+    }
+
     /// The events it took (answered 200), in the order they came.
     pub(crate) fn delivered(&self) -> Vec<String> {
         let received = self.received.lock().expect("the record");
@@ -309,7 +320,7 @@ pub(crate) const LOOPBACK: [(&str, &str); 3] = [
     ("VITRINE_WEBHOOK_RETRY_BASE_MS", "50"),
 ];
 
-pub(crate) fn subscribe(addr: &str, body: Value) -> (String, String) {
+fn subscribe(addr: &str, body: Value) -> (String, String) {
     let (status, created) =
         try_send(addr, "POST", "/api/v1/webhooks", Some(&body)).expect("an answer");
     assert_eq!(status, 201, "{created}");
@@ -329,13 +340,11 @@ fn a_receiver_gets_every_event_signed_in_order_and_again_after_a_kill_9() {
     let receiver = Receiver::start(5, Duration::from_millis(15));
     let filtered = Receiver::start(0, Duration::ZERO);
     let mut server = Server::start(&url, &LOOPBACK);
-    let (webhook, secret) = subscribe(&server.addr, json!({"url": receiver.url()}));
-    *receiver.secret.lock().expect("the secret") = secret;
-    let (_, secret) = subscribe(
+    let webhook = receiver.subscribe_at(&server.addr, json!({}));
+    filtered.subscribe_at(
         &server.addr,
-        json!({"url": filtered.url(), "entity_types": ["resource"], "kinds": ["created"]}),
+        json!({"entity_types": ["resource"], "kinds": ["created"]}),
     );
-    *filtered.secret.lock().expect("the secret") = secret;
 
     let mut resources = Vec::new();
     for i in 0..60 {
@@ -463,8 +472,7 @@ fn a_subscription_that_keeps_failing_is_paused_and_resumes_when_asked() {
     let mut env = LOOPBACK.to_vec();
     env.push(("VITRINE_WEBHOOK_PAUSE_AFTER_SECS", "1"));
     let server = Server::start(&url, &env);
-    let (webhook, secret) = subscribe(&server.addr, json!({"url": receiver.url()}));
-    *receiver.secret.lock().expect("the secret") = secret;
+    let webhook = receiver.subscribe_at(&server.addr, json!({}));
     let (status, _) = try_send(
         &server.addr,
         "POST",
@@ -546,8 +554,7 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
         ("VITRINE_WEBHOOK_TIMEOUT_MS", "10000"),
     ];
     let mut server = Server::start(&url, &env);
-    let (_, secret) = subscribe(&server.addr, json!({"url": receiver.url()}));
-    *receiver.secret.lock().expect("the secret") = secret;
+    receiver.subscribe_at(&server.addr, json!({}));
     for i in 0..30 {
         let (status, created) = try_send(
             &server.addr,
