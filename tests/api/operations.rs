@@ -725,10 +725,28 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
         assert!(Instant::now() < deadline, "the writers made no progress");
         std::thread::sleep(Duration::from_millis(10));
     }
-    // A request whose body is still arriving when the signal comes.
+    // A request whose body is still arriving when the signal comes, on a
+    // connection the server has taken (it answered a first request on it:
+    // one still queued in the kernel is not the server's yet), its head
+    // read by the server before the signal.
     let mut slow = std::net::TcpStream::connect(&addr).expect("a connection");
     slow.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("a timeout");
+    write!(slow, "GET /health/live HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("a request");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        slow.read_exact(&mut byte).expect("an answer");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a length");
+    slow.read_exact(&mut vec![0u8; length]).expect("the body");
     let body = json!({"name": "Slow", "dimension": "value_streams_and_processes"}).to_string();
     let (first, rest) = body.split_at(10);
     write!(
@@ -741,6 +759,7 @@ fn sigterm_under_load_finishes_what_was_taken_and_loses_nothing() {
     )
     .expect("the head");
     slow.flush().expect("sent");
+    std::thread::sleep(Duration::from_millis(200));
 
     let signalled = Instant::now();
     let kill = Command::new("kill")
