@@ -389,9 +389,15 @@ impl Store {
         // connection that died with its server (a restart, a failover) fails
         // the first statement of the work, which did nothing yet; the work
         // then starts again on a new connection (see `first`).
+        //
+        // No idle connection kept in reserve: the pool then opens one only
+        // for a caller that waits for it, never in its background threads
+        // on its own, so that no connection is being opened while the
+        // process exits (libpq opening one under TLS while the exiting
+        // process tears its TLS library down crashes the process).
         let pool = Pool::builder()
             .max_size(settings.max_size)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .connection_timeout(settings.acquire_timeout)
             .test_on_check_out(false)
             .build(manager)
