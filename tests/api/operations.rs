@@ -267,9 +267,9 @@ fn without_an_admin_key_the_start_says_how_to_make_one_and_the_command_line_make
 }
 
 /// A command that did its work ends with success, run after run: nothing
-/// is still opening a connection while the process exits. (The pool used to
-/// open one in the background after each checkout; on PostgreSQL, libpq
-/// doing so under TLS while the exit tore TLS down killed about one run of
+/// is still opening a connection while the process exits. (A pool that
+/// opens connections in the background does: on PostgreSQL, libpq doing so
+/// under TLS while the exit tears TLS down kills about one run of
 /// `keys list` in ten with SIGSEGV, after its output.)
 #[test]
 fn a_command_that_did_its_work_exits_with_success_every_time() {
