@@ -283,7 +283,7 @@ macro_rules! crud_api {
         #[utoipa::path(
             tag = $tag,
             summary = $update_summary,
-            description = "Applies a JSON Merge Patch (RFC 7396) to the writable fields: members present replace, `null` clears, lists are replaced whole. The result is checked like a create. Needs `If-Match` with the current `ETag`.",
+            description = "Applies a JSON Merge Patch (RFC 7396) to the writable fields: members present replace, `null` clears, lists are replaced whole. The result is checked like a create. Needs `If-Match` with the current `ETag`. A patch that changes nothing writes nothing: the entity is answered as it is, with the same version, and no change is recorded.",
             params(
                 ("id" = uuid::Uuid, Path, description = "The entity's id."),
                 ("If-Match" = String, Header, description = "The `ETag` the change was based on.")

@@ -88,7 +88,27 @@ pub fn patch<E: Writable>(
     let mut errors = Errors::default();
     reference::check(E::external_refs(&input), &mut errors);
     errors.into_result()?;
+    // A patch that changes nothing writes nothing: the same version, and no
+    // change to tell (a tool that writes back what it was told ends there).
+    if document::<E>(current.fields())? == document::<E>(&input)? {
+        return Ok(current);
+    }
     update::<E>(work, scope, &current, &input)
+}
+
+/// The fields of an entity as one document, its external references in a
+/// fixed order: two documents are equal when writing one over the other
+/// would change nothing.
+fn document<E: Writable>(fields: &E::Input) -> Result<Value, Error> {
+    serde_json::to_value(fields)
+        .map(reference::normalized)
+        .map_err(|e| {
+            CatalogueError::Internal {
+                what: "the fields of an entity did not serialise",
+                cause: e.to_string(),
+            }
+            .into()
+        })
 }
 
 /// Writes `input` over `current`, checked already on its own: its
@@ -327,15 +347,7 @@ pub fn replace<E: Writable>(
     current: E,
     input: E::Input,
 ) -> Result<(E, Upsert), Error> {
-    let document = |fields: &E::Input| {
-        serde_json::to_value(fields)
-            .map(reference::normalized)
-            .map_err(|e| CatalogueError::Internal {
-                what: "the fields of an entity did not serialise",
-                cause: e.to_string(),
-            })
-    };
-    let (before, after) = (document(current.fields())?, document(&input)?);
+    let (before, after) = (document::<E>(current.fields())?, document::<E>(&input)?);
     if before == after {
         return Ok((current, Upsert::Unchanged));
     }

@@ -252,6 +252,42 @@ fn every_collection_creates_reads_pages_patches_and_deletes() {
     }
 }
 
+/// A patch that changes nothing (an empty one, or one that sends the values
+/// the entity has) writes nothing: 200 with the entity as it was, the same
+/// version and ETag, and no event in the change feed; a stale `If-Match` is
+/// still refused.
+#[test]
+fn a_patch_that_changes_nothing_writes_nothing() {
+    let app = TestApp::spawn();
+    let events = |app: &TestApp| {
+        let feed = app.get("/api/v1/changes?limit=500").json();
+        feed["items"].as_array().expect("items").len()
+    };
+    for c in collections(&app) {
+        let base = format!("/api/v1{}", c.path);
+        let created = app.create(&c.path, (c.body)(0));
+        let location = format!("{base}/{}", id(&created));
+        let before = events(&app);
+        for patch in [json!({}), (c.body)(0)] {
+            let res = app
+                .req("PATCH", &location)
+                .merge_patch(&patch)
+                .if_match(1)
+                .send();
+            assert_eq!(res.status, 200, "{location} {patch}: {}", res.text());
+            assert_eq!(res.header("etag"), Some("\"1\""), "{location} {patch}");
+            assert_eq!(res.json(), created, "{location} {patch}");
+            app.req("PATCH", &location)
+                .merge_patch(&patch)
+                .if_match(2)
+                .send()
+                .problem(412);
+        }
+        assert_eq!(app.get(&location).json(), created, "{location}");
+        assert_eq!(events(&app), before, "{location}: no change to tell");
+    }
+}
+
 #[test]
 fn a_delete_with_a_stale_if_match_deletes_nothing() {
     let app = TestApp::spawn();
