@@ -118,21 +118,28 @@ const browser = await chromium.launch({
   headless: true,
   args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
 });
-let failed = null;
-let summary = '';
-try {
+// A page in a context of its own: its requests go to `requests`, and its
+// console errors, page errors, failed requests and error answers to `found`.
+async function watchedPage(found) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error') found.push(`console error: ${message.text()}`);
   });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('pageerror', (error) => found.push(`page error: ${error.message}`));
   page.on('request', (request) => requests.push(request.url()));
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+  page.on('requestfailed', (request) => found.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`${response.status()} from ${response.url()}`);
+    if (response.status() >= 400) found.push(`${response.status()} from ${response.url()}`);
   });
+  return { context, page };
+}
+
+let failed = null;
+let summary = '';
+try {
+  const { context, page } = await watchedPage(problems);
   const noProblems = (when) => check(!problems.length, `${when}:\n  ${problems.join('\n  ')}`);
   const noJunk = async (when) => {
     const junk = (await page.locator('body').innerText()).match(/.*(\[object |undefined|NaN|null).*/);
@@ -232,19 +239,8 @@ try {
   // view it reads and shows it, asking nothing the key may not read; the
   // internal switch says it is not for this key.
   const secret = (await api('/api/v1/api-keys', { method: 'POST', body: { role: 'customer', customer_id: customer.id, name: 'ci-preview' } })).secret;
-  const own = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const mine = await own.newPage();
-  mine.setDefaultTimeout(30_000);
   const ownProblems = [];
-  mine.on('console', (message) => {
-    if (message.type() === 'error') ownProblems.push(`console error: ${message.text()}`);
-  });
-  mine.on('pageerror', (error) => ownProblems.push(`page error: ${error.message}`));
-  mine.on('request', (request) => requests.push(request.url()));
-  mine.on('requestfailed', (request) => ownProblems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
-  mine.on('response', (response) => {
-    if (response.status() >= 400) ownProblems.push(`${response.status()} from ${response.url()}`);
-  });
+  const { context: own, page: mine } = await watchedPage(ownProblems);
   await mine.goto(`${base}/preview`);
   await mine.getByTestId('key-input').fill(secret);
   await mine.getByTestId('connect').click();

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{id, send_raw, try_send, Server, TestApp, TestDb, ADMIN_KEY};
+use crate::helpers::{create_at, id, send_raw, try_send, Server, TestApp, TestDb, ADMIN_KEY};
 
 /// Reads the whole feed from `cursor`, `limit` events at a time; returns the
 /// events and the cursor to resume from.
@@ -318,11 +318,7 @@ fn a_view_changing_edit_tells_exactly_the_customers_whose_view_changed() {
     let db = TestDb::new();
     let server = Server::start(&db.url, &[]);
     let addr = server.addr.as_str();
-    let post = |path: &str, body: Value| {
-        let (status, created) = try_send(addr, "POST", path, Some(&body)).expect("an answer");
-        assert_eq!(status, 201, "{path}: {created}");
-        created
-    };
+    let post = |path: &str, body: Value| create_at(addr, path, &body);
     let patch = |path: &str, body: Value| {
         let (status, _, patched) = send_raw(
             addr,

@@ -692,6 +692,15 @@ pub fn try_send(
     .map(|(status, _, body)| (status, body))
 }
 
+/// Creates `body` in `path` on the server at `addr` with the admin key;
+/// fails unless it answers 201. Returns what it answered.
+#[track_caller]
+pub fn create_at(addr: &str, path: &str, body: &Value) -> Value {
+    let (status, created) = try_send(addr, "POST", path, Some(body)).expect("an answer");
+    assert_eq!(status, 201, "{path}: {created}");
+    created
+}
+
 /// One request to `addr`: the status, the head and the body as JSON (null
 /// when it is not JSON); none when the connection failed.
 pub fn send_raw(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{id, send_raw, try_send, Server, TestDb};
+use crate::helpers::{create_at, id, send_raw, try_send, Server, TestDb};
 use crate::webhooks::{db_url, Receiver, LOOPBACK};
 
 /// Every sample of a scrape, by series (`name{labels}`).
@@ -85,24 +85,14 @@ fn metrics_are_served_apart_and_count_what_was_done() {
     // A receiver that refuses the first attempt at every third event.
     let receiver = Receiver::start(3, Duration::ZERO);
     receiver.subscribe_at(&addr, json!({}));
-    let (status, group) = try_send(
-        &addr,
-        "POST",
-        "/api/v1/consumer-groups",
-        Some(&json!({"name": "G"})),
-    )
-    .expect("an answer");
-    assert_eq!(status, 201);
+    let group = create_at(&addr, "/api/v1/consumer-groups", &json!({"name": "G"}));
     let mut customers = Vec::new();
     for n in 0..5 {
-        let (status, customer) = try_send(
+        let customer = create_at(
             &addr,
-            "POST",
             "/api/v1/customers",
-            Some(&json!({"name": format!("C{n}"), "consumer_group_ids": [id(&group)]})),
-        )
-        .expect("an answer");
-        assert_eq!(status, 201);
+            &json!({"name": format!("C{n}"), "consumer_group_ids": [id(&group)]}),
+        );
         customers.push(id(&customer));
     }
     // Each view read twice: built once, then from memory unless a commit

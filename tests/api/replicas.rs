@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use vitrine::store::{Backend, ConnectionManager};
 
-use crate::helpers::{id, send_raw, try_send, Server, TestDb, ADMIN_KEY};
+use crate::helpers::{create_at, id, send_raw, Server, TestDb, ADMIN_KEY};
 use crate::webhooks::{db_url, feed, Receiver, LOOPBACK};
 
 /// How many migrations start-up must apply on an empty database.
@@ -109,14 +109,11 @@ fn two_replicas_started_together_on_an_empty_database_serve_one_catalogue() {
     let mut written = Vec::new();
     for i in 0..20 {
         let (by, other) = (replicas[i % 2], replicas[(i + 1) % 2]);
-        let (status, created) = try_send(
+        let created = create_at(
             by,
-            "POST",
             "/api/v1/resources",
-            Some(&json!({"name": format!("R{i}"), "dimension": "value_streams_and_processes"})),
-        )
-        .expect("an answer");
-        assert_eq!(status, 201, "{created}");
+            &json!({"name": format!("R{i}"), "dimension": "value_streams_and_processes"}),
+        );
         let (status, _, read) = get(other, &format!("/api/v1/resources/{}", id(&created)));
         assert_eq!(
             (status, &read),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use vitrine::store::Backend;
 
-use crate::helpers::{id, send_raw, try_send, Server, TestApp, TestDb, ADMIN_KEY};
+use crate::helpers::{create_at, id, send_raw, try_send, Server, TestApp, TestDb, ADMIN_KEY};
 
 #[test]
 fn subscriptions_refuse_private_link_local_and_metadata_urls_and_show_their_secret_once() {
@@ -321,9 +321,7 @@ pub(crate) const LOOPBACK: [(&str, &str); 3] = [
 ];
 
 fn subscribe(addr: &str, body: Value) -> (String, String) {
-    let (status, created) =
-        try_send(addr, "POST", "/api/v1/webhooks", Some(&body)).expect("an answer");
-    assert_eq!(status, 201, "{created}");
+    let created = create_at(addr, "/api/v1/webhooks", &body);
     (
         id(&created),
         created["secret"].as_str().expect("a secret").to_owned(),
@@ -356,14 +354,11 @@ fn a_receiver_gets_every_event_signed_in_order_and_again_after_a_kill_9() {
             let _ = server.child.wait();
             server = Server::start(&url, &LOOPBACK);
         }
-        let (status, created) = try_send(
+        let created = create_at(
             &server.addr,
-            "POST",
             "/api/v1/resources",
-            Some(&json!({"name": format!("R{i}"), "dimension": "partners_and_suppliers"})),
-        )
-        .expect("an answer");
-        assert_eq!(status, 201, "{created}");
+            &json!({"name": format!("R{i}"), "dimension": "partners_and_suppliers"}),
+        );
         resources.push(created.clone());
         if i % 3 == 0 {
             let path = format!("/api/v1/resources/{}", id(&created));
@@ -473,14 +468,11 @@ fn a_subscription_that_keeps_failing_is_paused_and_resumes_when_asked() {
     env.push(("VITRINE_WEBHOOK_PAUSE_AFTER_SECS", "1"));
     let server = Server::start(&url, &env);
     let webhook = receiver.subscribe_at(&server.addr, json!({}));
-    let (status, _) = try_send(
+    create_at(
         &server.addr,
-        "POST",
         "/api/v1/consumer-groups",
-        Some(&json!({"name": "G"})),
-    )
-    .expect("an answer");
-    assert_eq!(status, 201);
+        &json!({"name": "G"}),
+    );
     let path = format!("/api/v1/webhooks/{webhook}");
     let deadline = Instant::now() + Duration::from_secs(30);
     let paused = loop {
@@ -556,14 +548,11 @@ fn on_sigterm_the_worker_hands_back_its_subscription_and_the_next_replica_goes_o
     let mut server = Server::start(&url, &env);
     receiver.subscribe_at(&server.addr, json!({}));
     for i in 0..30 {
-        let (status, created) = try_send(
+        create_at(
             &server.addr,
-            "POST",
             "/api/v1/resources",
-            Some(&json!({"name": format!("R{i}"), "dimension": "partners_and_suppliers"})),
-        )
-        .expect("an answer");
-        assert_eq!(status, 201, "{created}");
+            &json!({"name": format!("R{i}"), "dimension": "partners_and_suppliers"}),
+        );
     }
     let feed = feed(&server.addr);
     let deadline = Instant::now() + Duration::from_secs(20);
