@@ -414,7 +414,7 @@ pub fn check_database(config: &Config) -> (Vec<String>, bool) {
             statement_timeout: config.statement_timeout,
         },
     );
-    let store = match opened.and_then(|store| store.survey().map(|survey| (store, survey))) {
+    let (store, survey) = match opened.and_then(|store| store.survey().map(|s| (store, s))) {
         Ok(found) => found,
         Err(e) => {
             let e = e
@@ -425,7 +425,6 @@ pub fn check_database(config: &Config) -> (Vec<String>, bool) {
             return (vec![format!("database: {place}: {e}")], false);
         }
     };
-    let (store, survey) = store;
     let mut lines = vec![format!("database: ok: {} at {place}", survey.version)];
     if survey.pending > 0 {
         lines.push(format!(
